@@ -1,0 +1,289 @@
+"""A `datasets` builder that turns PDFs into passages and QA examples, and reads SQuAD-format JSON.
+
+Configs:
+
+- `passages`: one row per passage (`id`, `source`, `page`, `pages`, `start`, `end`, `text`), `text` being
+  `page_text[start:end]`.
+- `qa`: SQuAD-style rows (`id`, `title`, `context`, `question`, `answers{text, answer_start}`, `reasoning_label`,
+  `source`, `page`) generated from the passages by the chosen strategies (`main_idea`, `patterns`).
+- `squad`: rows of SQuAD v1.1/v2.0 JSON files, every reference answer kept, `reasoning_label` from the labeler
+  when the file has none; `article_range` selects articles (our SQuAD split is by article).
+
+datasets >= 4 refuses builder scripts, so the builder is an importable class; `load_pdf_qa` is the short way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import datasets
+
+from .pdf_text import PdfError, extract_pdf_pages, make_passages
+from .question_generation import STRATEGIES, generate_questions
+from .reasoning import REASONING_LABELS, label_question
+
+logger = logging.getLogger(__name__)
+
+# Our split of the SQuAD v1.1 dev set, by article index (see the data README).
+SQUAD_SPLITS: dict[str, tuple[int, int]] = {"train": (0, 32), "validation": (32, 40), "test": (40, 48)}
+
+
+class NoUsablePdfError(PdfError):
+    """Every PDF of a build failed; the message lists each file and why."""
+
+
+@dataclass
+class PdfQAConfig(datasets.BuilderConfig):
+    """Settings of a `PdfQABuilder` build.
+
+    Args:
+        paths: PDF files (`passages`, `qa`) or SQuAD JSON files (`squad`).
+        password: user password for encrypted PDFs.
+        sentences_per_passage: sentences per passage (default 5).
+        overlap: sentences shared by consecutive passages.
+        strategies: question generation strategies for `qa`.
+        drop_headers_footers: drop margin blocks repeated on most pages.
+        allow_damaged: use the partial text of truncated/damaged PDFs instead of skipping them.
+        article_range: `(first, last_exclusive)` article indices for `squad`, or a split name of `SQUAD_SPLITS`.
+        fingerprint: filled automatically from the files' paths, sizes and modification times, so the cache is
+            rebuilt when a file changes.
+    """
+
+    paths: tuple[str, ...] = ()
+    password: str | None = None
+    sentences_per_passage: int = 5
+    overlap: int = 0
+    strategies: tuple[str, ...] = STRATEGIES
+    drop_headers_footers: bool = True
+    allow_damaged: bool = False
+    article_range: tuple[int, int] | str | None = None
+    fingerprint: str = ""
+
+
+_PASSAGE_FEATURES = datasets.Features(
+    {
+        "id": datasets.Value("string"),
+        "source": datasets.Value("string"),
+        "page": datasets.Value("int32"),
+        "pages": datasets.Sequence(datasets.Value("int32")),
+        "start": datasets.Value("int32"),
+        "end": datasets.Value("int32"),
+        "text": datasets.Value("string"),
+    }
+)
+_QA_FEATURES = datasets.Features(
+    {
+        "id": datasets.Value("string"),
+        "title": datasets.Value("string"),
+        "context": datasets.Value("string"),
+        "question": datasets.Value("string"),
+        "answers": datasets.Sequence({"text": datasets.Value("string"), "answer_start": datasets.Value("int32")}),
+        "reasoning_label": datasets.ClassLabel(names=list(REASONING_LABELS)),
+        "source": datasets.Value("string"),
+        "page": datasets.Value("int32"),
+    }
+)
+
+
+class PdfQABuilder(datasets.GeneratorBasedBuilder):
+    """Builds passages / QA examples from PDFs, or QA examples from SQuAD JSON (see the module docstring)."""
+
+    BUILDER_CONFIG_CLASS = PdfQAConfig
+    BUILDER_CONFIGS = [
+        PdfQAConfig(name="passages", description="Passages of N sentences with source file, page and offsets."),
+        PdfQAConfig(name="qa", description="SQuAD-style QA examples generated from PDF passages."),
+        PdfQAConfig(name="squad", description="SQuAD v1.1/v2.0 JSON with reasoning labels."),
+    ]
+    DEFAULT_CONFIG_NAME = "passages"
+
+    def _info(self) -> datasets.DatasetInfo:
+        features = _PASSAGE_FEATURES if self.config.name == "passages" else _QA_FEATURES
+        return datasets.DatasetInfo(
+            description=self.config.description or "",
+            features=features,
+            citation="SQuAD: Rajpurkar et al., 2016 (for the squad config).",
+        )
+
+    def _split_generators(self, dl_manager):
+        if not self.config.paths:
+            raise ValueError(f"PdfQABuilder({self.config.name!r}): no input files; pass paths=[...].")
+        return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"paths": list(self.config.paths)})]
+
+    def _generate_examples(self, paths: list[str]):
+        if self.config.name == "squad":
+            yield from self._squad_examples(paths)
+            return
+        failures: list[PdfError] = []
+        produced = 0
+        for path in paths:
+            try:
+                doc = extract_pdf_pages(
+                    path,
+                    password=self.config.password,
+                    drop_headers_footers=self.config.drop_headers_footers,
+                    allow_damaged=self.config.allow_damaged,
+                )
+            except PdfError as exc:
+                if len(paths) == 1:
+                    raise
+                logger.warning("Skipping %s", exc)
+                failures.append(exc)
+                continue
+            for passage in make_passages(doc.pages, self.config.sentences_per_passage, self.config.overlap):
+                if self.config.name == "passages":
+                    produced += 1
+                    yield passage.id, {
+                        "id": passage.id,
+                        "source": passage.source,
+                        "page": passage.page,
+                        "pages": [passage.page],
+                        "start": passage.start,
+                        "end": passage.end,
+                        "text": passage.text,
+                    }
+                    continue
+                for k, qa in enumerate(generate_questions(passage.text, passage.source, passage.page, self.config.strategies)):
+                    produced += 1
+                    qid = f"{passage.id}-q{k}"
+                    yield qid, {
+                        "id": qid,
+                        "title": passage.source,
+                        "context": passage.text,
+                        "question": qa.question,
+                        "answers": {"text": [qa.answer_text], "answer_start": [qa.answer_start]},
+                        "reasoning_label": qa.reasoning_label,
+                        "source": passage.source,
+                        "page": passage.page,
+                    }
+        if failures:
+            logger.warning("Skipped %d of %d PDF files: %s", len(failures), len(paths), "; ".join(map(str, failures)))
+        if produced == 0:
+            detail = "; ".join(map(str, failures)) if failures else "the files hold no usable passages/questions"
+            raise NoUsablePdfError(
+                ", ".join(os.path.basename(p) for p in paths), f"no {self.config.name} rows could be built ({detail})."
+            )
+
+    def _squad_examples(self, paths: list[str]):
+        article_range = self.config.article_range
+        if isinstance(article_range, str):
+            if article_range not in SQUAD_SPLITS:
+                raise ValueError(f"Unknown SQuAD split {article_range!r}; choose from {list(SQUAD_SPLITS)}.")
+            article_range = SQUAD_SPLITS[article_range]
+        for path in paths:
+            for row in read_squad_json(path, article_range):
+                yield row["id"], row
+
+
+def read_squad_json(path: str, article_range: Sequence[int] | None = None) -> Iterable[dict]:
+    """Rows of a SQuAD v1.1/v2.0 JSON file; raises `ValueError` naming the file and field on malformed input."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable SQuAD JSON file ({exc}).") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise ValueError(f"{path}: expected a SQuAD JSON object with a 'data' list of articles.")
+    articles = data["data"]
+    if article_range is not None:
+        articles = articles[article_range[0] : article_range[1]]
+    for article in articles:
+        title = article.get("title", "")
+        for paragraph in article.get("paragraphs", []):
+            context = paragraph.get("context")
+            if not isinstance(context, str):
+                raise ValueError(f"{path}: a paragraph of article {title!r} has no 'context' string.")
+            for qa in paragraph.get("qas", []):
+                qid = str(qa.get("id", ""))
+                texts = [a["text"] for a in qa.get("answers", [])]
+                starts = [int(a["answer_start"]) for a in qa.get("answers", [])]
+                for text, start in zip(texts, starts):
+                    if context[start : start + len(text)] != text:
+                        raise ValueError(
+                            f"{path}: example {qid!r}: answer {text!r} is not the span at answer_start={start}."
+                        )
+                label = qa.get("reasoning_label")
+                if label is None:
+                    first = {"text": texts[0], "answer_start": starts[0]} if texts else None
+                    label = label_question(qa["question"], context, first)
+                elif label not in REASONING_LABELS:
+                    raise ValueError(
+                        f"{path}: example {qid!r}: unknown reasoning_label {label!r}; expected one of {list(REASONING_LABELS)}."
+                    )
+                yield {
+                    "id": qid,
+                    "title": title,
+                    "context": context,
+                    "question": qa["question"],
+                    "answers": {"text": texts, "answer_start": starts},
+                    "reasoning_label": label,
+                    "source": os.path.basename(path),
+                    "page": 0,
+                }
+
+
+def _fingerprint(paths: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        st = os.stat(p) if os.path.exists(p) else None
+        h.update(f"{os.path.abspath(p)}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1};".encode())
+    return h.hexdigest()[:16]
+
+
+def load_pdf_qa(
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    name: str = "passages",
+    cache_dir: str | None = None,
+    **config,
+) -> datasets.Dataset:
+    """Builds (or loads from cache) a dataset from PDFs or SQuAD JSON files.
+
+    Args:
+        paths: one file or a list of files.
+        name: `"passages"`, `"qa"` or `"squad"`.
+        cache_dir: where datasets caches the build (datasets' default when unset).
+        **config: fields of `PdfQAConfig` (`password`, `sentences_per_passage`, `overlap`, `strategies`,
+            `article_range`, ...).
+
+    Returns:
+        `datasets.Dataset` (the single `train` split).
+
+    Raises:
+        `PdfError` subclasses for a single bad PDF; `NoUsablePdfError` when every file of a multi-file build fails
+        (bad files among good ones are skipped, logged and counted).
+
+    Example:
+    ```python
+    >>> from bert_qa_reasoning import load_pdf_qa
+    >>> passages = load_pdf_qa(["report.pdf"], name="passages", sentences_per_passage=5)
+    >>> qa = load_pdf_qa(["report.pdf"], name="qa", strategies=("patterns",))
+    ```
+    """
+    if name not in ("passages", "qa", "squad"):
+        raise ValueError(f"load_pdf_qa: unknown config {name!r}; choose 'passages', 'qa' or 'squad'.")
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = tuple(os.path.abspath(os.fspath(p)) for p in paths)
+    if not paths:
+        raise ValueError("load_pdf_qa: no input files given.")
+    for key in ("strategies",):
+        if key in config and isinstance(config[key], list):
+            config[key] = tuple(config[key])
+    if "article_range" in config and isinstance(config["article_range"], list):
+        config["article_range"] = tuple(config["article_range"])
+    builder = PdfQABuilder(config_name=name, cache_dir=cache_dir, paths=paths, fingerprint=_fingerprint(paths), **config)
+    try:
+        builder.download_and_prepare()
+    except datasets.exceptions.DatasetGenerationError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, (PdfError, ValueError)):
+            raise cause from None
+        raise
+    return builder.as_dataset(split="train")
+
+
+__all__ = ["NoUsablePdfError", "PdfQABuilder", "PdfQAConfig", "SQUAD_SPLITS", "load_pdf_qa", "read_squad_json"]

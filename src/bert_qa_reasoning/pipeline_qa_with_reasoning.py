@@ -1,0 +1,370 @@
+"""The `qa-with-reasoning` pipeline: retrieve passages, extract answer spans, classify the reasoning type, and say
+where each answer came from.
+
+This file travels to the Hub with saved models: standard library, torch, transformers and sibling files only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from transformers import Pipeline
+
+from .features import best_spans
+from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex
+
+_DEFAULTS = {
+    "top_k": 1,
+    "top_k_passages": 3,
+    "doc_stride": 128,
+    "max_seq_len": 384,
+    "max_question_len": 64,
+    "max_answer_len": 15,
+    "handle_impossible_answer": False,
+    "retriever": None,
+    "retrieval_temperature": 0.1,
+}
+
+
+class QAWithReasoningPipeline(Pipeline):
+    r"""
+    Extractive question answering over one passage or a pool of passages, with retrieval, reasoning type and
+    provenance. Registered as the `"qa-with-reasoning"` task.
+
+    Call forms:
+        - `pipe(question=..., context="one passage")`
+        - `pipe(question=..., context=["passage", ...])` — a pool: the best `top_k_passages` are retrieved first;
+          `passage_id` is the position in that list.
+        - `pipe(question=...)` — against the index given as `index=` (a `PassageIndex` or its directory) at
+          construction or attached with `attach_index`.
+        - `pipe(question=["q1", "q2"], ...)` — several questions, batched.
+
+    Options (at construction or per call): `top_k` answers (1), `top_k_passages` to read (3), `doc_stride` (128),
+    `max_seq_len` (384), `max_question_len` (64), `max_answer_len` (15), `handle_impossible_answer` (False),
+    `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it), `batch_size`.
+    Construction-only: `index`, `retriever_model` (a sentence-embedding checkpoint for the dense retriever; the QA
+    model's own encoder when unset).
+
+    Returns:
+        For one question, a list of `top_k` dicts: `answer`, `score` (probability in [0, 1] combining retrieval and
+        span evidence), `start`, `end` (character offsets in the passage), `passage_id`, `passage`, `source`,
+        `page`, `retrieval_score`, `reasoning`, `reasoning_scores` and `locations` (every place the same answer was
+        found). For a list of questions, a list of such lists.
+    """
+
+    def __init__(self, *args, index: PassageIndex | str | None = None, retriever_model: Any = None, **kwargs):
+        self._init_options = {k: kwargs.pop(k) for k in list(kwargs) if k in _DEFAULTS}
+        super().__init__(*args, **kwargs)
+        config = self.model.config
+        if not hasattr(config, "reasoning_labels") or not hasattr(self.model, "qa_outputs"):
+            raise ValueError(
+                f"qa-with-reasoning needs a model with span and reasoning heads (BertForQuestionAnsweringWithReasoning); "
+                f"got {type(self.model).__name__}. Load a bert-qa-reasoning checkpoint or fine-tune one first."
+            )
+        self.retriever_model, self.retriever_tokenizer = self._load_retriever_model(retriever_model)
+        self.index: PassageIndex | None = None
+        if index is not None:
+            self.attach_index(index)
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Set-up
+    # ------------------------------------------------------------------------------------------------------------
+    def _load_retriever_model(self, retriever_model):
+        if retriever_model is None:
+            return None, None
+        if isinstance(retriever_model, (tuple, list)):
+            model, tokenizer = retriever_model
+            return model.to(self.device).eval(), tokenizer
+        from transformers import AutoModel, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(retriever_model)
+        model = AutoModel.from_pretrained(retriever_model, dtype=torch.float32).to(self.device).eval()
+        return model, tokenizer
+
+    def attach_index(self, index: PassageIndex | str) -> None:
+        """Attaches a passage index (object or directory); refuses one built with another encoder."""
+        if isinstance(index, str):
+            index = PassageIndex.load(index)
+        if "cls" in index.embeddings:
+            index.check_encoder("cls", self.model)
+        if "dense" in index.embeddings:
+            index.check_encoder("dense", self.retriever_model if self.retriever_model is not None else self.model)
+        self.index = index
+
+    def build_index(self, passages, retrievers: Sequence[str] = ("bm25", "dense", "cls"), batch_size: int = 64) -> PassageIndex:
+        """Embeds a pool (strings, dicts or the builder's `passages` dataset) with this pipeline's encoders and
+        attaches it."""
+        index = PassageIndex.build(
+            passages,
+            encoder=self.model,
+            tokenizer=self.tokenizer,
+            retrievers=retrievers,
+            dense_encoder=self.retriever_model,
+            dense_tokenizer=self.retriever_tokenizer,
+            batch_size=batch_size,
+        )
+        self.index = index
+        return index
+
+    def _sanitize_parameters(self, **kwargs):
+        preprocess = {}
+        for key, value in kwargs.items():
+            if key not in _DEFAULTS:
+                continue
+            preprocess[key] = value
+        return preprocess, {}, {}
+
+    def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        options = {**_DEFAULTS, **self._init_options, **{k: v for k, v in overrides.items() if v is not None}}
+        for name in ("top_k", "top_k_passages", "max_seq_len", "max_answer_len", "max_question_len"):
+            if not isinstance(options[name], int) or options[name] < 1:
+                raise ValueError(f"qa-with-reasoning: {name} must be a positive integer, got {options[name]!r}.")
+        if not 0 <= options["doc_stride"] < options["max_seq_len"]:
+            raise ValueError(f"qa-with-reasoning: doc_stride must be in [0, max_seq_len), got {options['doc_stride']!r}.")
+        if options["retriever"] is not None and options["retriever"] not in RETRIEVERS:
+            raise ValueError(f"qa-with-reasoning: unknown retriever {options['retriever']!r}; choose from {list(RETRIEVERS)}.")
+        return options
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Retrieval
+    # ------------------------------------------------------------------------------------------------------------
+    def _pool_index(self, context: str | Sequence[str] | None) -> PassageIndex:
+        if context is None:
+            if self.index is None:
+                raise ValueError("qa-with-reasoning: give context=... or attach a passage index (index=...).")
+            return self.index
+        if isinstance(context, str):
+            context = [context]
+        if not isinstance(context, (list, tuple)) or not all(isinstance(c, str) for c in context):
+            raise ValueError(f"qa-with-reasoning: context must be a string or a list of strings, got {type(context).__name__}.")
+        if not context or not any(c.strip() for c in context):
+            raise ValueError("qa-with-reasoning: the context pool is empty.")
+        return PassageIndex(list(context))
+
+    def _ensure_structures(self, index: PassageIndex, retriever: str) -> None:
+        """Ad-hoc pools get their retrieval structures on first use."""
+        from .retrieval import BM25, embed_texts, encoder_fingerprint
+
+        if retriever in ("bm25", "hybrid") and index.bm25 is None:
+            index.bm25 = BM25().fit(index.texts)
+        if retriever in ("dense", "hybrid") and "dense" not in index.embeddings:
+            enc = self.retriever_model if self.retriever_model is not None else self.model
+            tok = self.retriever_tokenizer if self.retriever_model is not None else self.tokenizer
+            index.embeddings["dense"] = embed_texts(index.texts, enc, tok, "mean")
+            index.meta["dense_encoder"] = encoder_fingerprint(enc)
+        if retriever == "cls" and "cls" not in index.embeddings:
+            index.embeddings["cls"] = embed_texts(index.texts, self.model, self.tokenizer, "cls")
+            index.meta["cls_encoder"] = encoder_fingerprint(self.model)
+
+    def _default_retriever(self, index: PassageIndex) -> str:
+        if index is self.index and index.available:
+            return DEFAULT_RETRIEVER if DEFAULT_RETRIEVER in index.available else index.available[-1]
+        return DEFAULT_RETRIEVER
+
+    def retrieve(
+        self,
+        question: str | Sequence[str],
+        context: Sequence[str] | None = None,
+        top_k: int = 5,
+        retriever: str | None = None,
+    ) -> list[list[dict[str, Any]]]:
+        """Retrieval alone: per question, `[{"passage_id", "score"}]` best first, against `context` (ids are
+        positions in it) or the attached index."""
+        questions = self._questions(question)
+        index = self._pool_index(context)
+        retriever = retriever or self._default_retriever(index)
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"Unknown retriever {retriever!r}; choose from {list(RETRIEVERS)}.")
+        self._ensure_structures(index, retriever)
+        return index.search(
+            questions,
+            retriever,
+            top_k=top_k,
+            encoder=self.model,
+            tokenizer=self.tokenizer,
+            dense_encoder=self.retriever_model,
+            dense_tokenizer=self.retriever_tokenizer,
+        )
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Reading
+    # ------------------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _questions(question) -> list[str]:
+        questions = [question] if isinstance(question, str) else question
+        if not isinstance(questions, (list, tuple)) or not questions:
+            raise ValueError(f"qa-with-reasoning: question must be a string or a list of strings, got {question!r}.")
+        for q in questions:
+            if not isinstance(q, str):
+                raise ValueError(f"qa-with-reasoning: every question must be a string, got {type(q).__name__}.")
+            if not q.strip():
+                raise ValueError("qa-with-reasoning: empty question; ask something.")
+        return list(questions)
+
+    def _truncate_question(self, question: str, max_question_len: int) -> str:
+        enc = self.tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
+        if len(enc["input_ids"]) <= max_question_len:
+            return question
+        return question[: enc["offset_mapping"][max_question_len - 1][1]]
+
+    def preprocess(self, inputs: dict[str, Any], **options) -> list[dict[str, Any]]:
+        """Windows (question + passage slice) for one question and its retrieved passages."""
+        question = self._truncate_question(inputs["question"].strip(), options["max_question_len"])
+        windows = []
+        for rank, hit in enumerate(inputs["hits"]):
+            passage = inputs["index"].passages[hit["passage_id"]]["text"]
+            enc = self.tokenizer(
+                question,
+                passage,
+                truncation="only_second",
+                max_length=options["max_seq_len"],
+                stride=options["doc_stride"],
+                return_overflowing_tokens=True,
+                return_offsets_mapping=True,
+            )
+            for w in range(len(enc["input_ids"])):
+                seq_ids = enc.sequence_ids(w)
+                offsets = [tuple(o) if seq_ids[k] == 1 else None for k, o in enumerate(enc["offset_mapping"][w])]
+                window = {k: enc[k][w] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc}
+                windows.append({"model_inputs": window, "offsets": offsets, "hit": rank})
+        return windows
+
+    def _forward(self, model_inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        out = self.model(**model_inputs)
+        return {"start_logits": out.start_logits, "end_logits": out.end_logits, "reasoning_logits": out.reasoning_logits}
+
+    def _run_windows(self, windows: list[dict[str, Any]], batch_size: int) -> None:
+        """Runs the model over windows (of any questions) in padded batches; stores logits on each window."""
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]["model_inputs"]["input_ids"]))
+        for s in range(0, len(order), batch_size):
+            batch = [windows[i] for i in order[s : s + batch_size]]
+            padded = self.tokenizer.pad([w["model_inputs"] for w in batch], return_tensors="pt")
+            padded = {k: v.to(self.device) for k, v in padded.items()}
+            with torch.inference_mode():
+                out = self._forward(padded)
+            for j, w in enumerate(batch):
+                length = len(w["model_inputs"]["input_ids"])
+                w["start_logits"] = out["start_logits"][j, :length].float().cpu()
+                w["end_logits"] = out["end_logits"][j, :length].float().cpu()
+                w["reasoning_logits"] = out["reasoning_logits"][j].float().cpu()
+
+    @staticmethod
+    def _align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+        while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+            start -= 1
+        while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+            end += 1
+        return start, end
+
+    def postprocess(self, model_outputs: dict[str, Any], **options) -> list[dict[str, Any]]:
+        """Scores and merges the spans of one question's windows into `top_k` answers."""
+        index: PassageIndex = model_outputs["index"]
+        hits = model_outputs["hits"]
+        windows = model_outputs["windows"]
+        labels = list(self.model.config.reasoning_labels)
+        # Retrieval evidence: a softmax over the read passages' retrieval scores (constant for a single passage).
+        retrieval = torch.tensor([h["score"] for h in hits], dtype=torch.float32)
+        retrieval_log_prior = torch.log_softmax(retrieval / options["retrieval_temperature"], dim=0)
+        candidates: list[tuple[float, int, int, int]] = []  # (logit, hit, start, end)
+        null_logits: list[float] = []
+        for w in windows:
+            prior = float(retrieval_log_prior[w["hit"]])
+            for c in best_spans(w["start_logits"].numpy(), w["end_logits"].numpy(), w["offsets"], 20, options["max_answer_len"]):
+                candidates.append((c.score + prior, w["hit"], c.start_char, c.end_char))
+            null_logits.append(float(w["start_logits"][0] + w["end_logits"][0]) + prior)
+        reasoning_logits = torch.stack([w["reasoning_logits"] for w in windows]).mean(0)
+        reasoning_probs = torch.softmax(reasoning_logits, dim=-1).tolist()
+        reasoning = {
+            "reasoning": labels[int(torch.tensor(reasoning_probs).argmax())],
+            "reasoning_scores": {name: round(p, 6) for name, p in zip(labels, reasoning_probs)},
+        }
+        # One softmax over every candidate span (and the null answer when allowed): scores are probabilities.
+        pool = [c[0] for c in candidates]
+        if options["handle_impossible_answer"]:
+            pool.append(max(null_logits))
+        if not pool:
+            return [{"answer": "", "score": 0.0, "start": 0, "end": 0, "passage_id": None, "passage": "",
+                     "source": None, "page": None, "retrieval_score": None, "locations": [], **reasoning}]
+        top = max(pool)
+        z = sum(math.exp(x - top) for x in pool)
+        merged: dict[str, dict[str, Any]] = {}
+        for logit, hit, start, end in candidates:
+            passage_id = hits[hit]["passage_id"]
+            row = index.passages[passage_id]
+            start, end = self._align_to_words(row["text"], start, end)
+            answer = row["text"][start:end]
+            key = " ".join(answer.lower().split())
+            prob = math.exp(logit - top) / z
+            location = {"passage_id": passage_id, "start": start, "end": end, "source": row.get("source"), "page": row.get("page")}
+            if key not in merged:
+                merged[key] = {
+                    "answer": answer, "score": 0.0, "start": start, "end": end, "passage_id": passage_id,
+                    "passage": row["text"], "source": row.get("source"), "page": row.get("page"),
+                    "retrieval_score": hits[hit]["score"], "locations": [], "_best": prob,
+                }
+            entry = merged[key]
+            entry["score"] += prob
+            if location not in entry["locations"]:
+                entry["locations"].append(location)
+            if prob > entry["_best"]:  # the strongest location is the one reported
+                entry.update({"answer": answer, "start": start, "end": end, "passage_id": passage_id,
+                              "passage": row["text"], "source": row.get("source"), "page": row.get("page"),
+                              "retrieval_score": hits[hit]["score"], "_best": prob})
+        answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
+        if options["handle_impossible_answer"]:
+            null_prob = math.exp(max(null_logits) - top) / z
+            answers.append({"answer": "", "score": null_prob, "start": 0, "end": 0, "passage_id": None, "passage": "",
+                            "source": None, "page": None, "retrieval_score": None, "locations": [], "_best": 0})
+            answers.sort(key=lambda a: a["score"], reverse=True)
+        out = []
+        for a in answers[: options["top_k"]]:
+            a.pop("_best", None)
+            a["score"] = float(min(1.0, max(0.0, a["score"])))
+            out.append({**a, **reasoning})
+        return out
+
+    # ------------------------------------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        """See the class docstring. A single question returns a list of answers; a list of questions a list of lists."""
+        question = kwargs.pop("question", None)
+        context = kwargs.pop("context", None)
+        batch_size = kwargs.pop("batch_size", None) or getattr(self, "_batch_size", None) or 16
+        if args:
+            first = args[0]
+            if isinstance(first, dict):
+                question, context = first.get("question", question), first.get("context", context)
+            elif question is None:
+                question = first
+                if len(args) > 1 and context is None:
+                    context = args[1]
+        if question is None:
+            raise ValueError("qa-with-reasoning: no question given; call pipe(question=..., context=...).")
+        unknown = set(kwargs) - set(_DEFAULTS)
+        if unknown:
+            raise ValueError(f"qa-with-reasoning: unknown option(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)} and batch_size.")
+        options = self._options(kwargs)
+        single = isinstance(question, str)
+        questions = self._questions(question)
+        index = self._pool_index(context)
+        retriever = options["retriever"] or self._default_retriever(index)
+        if len(index) == 1:
+            hits_all = [[{"passage_id": 0, "score": 1.0}] for _ in questions]
+        else:
+            self._ensure_structures(index, retriever)
+            hits_all = index.search(
+                questions, retriever, top_k=options["top_k_passages"], encoder=self.model, tokenizer=self.tokenizer,
+                dense_encoder=self.retriever_model, dense_tokenizer=self.retriever_tokenizer,
+            )
+        per_question = [self.preprocess({"question": q, "hits": h, "index": index}, **options) for q, h in zip(questions, hits_all)]
+        self._run_windows([w for ws in per_question for w in ws], batch_size)
+        results = [
+            self.postprocess({"index": index, "hits": h, "windows": ws}, **options)
+            for h, ws in zip(hits_all, per_question)
+        ]
+        return results[0] if single else results
+
+
+__all__ = ["QAWithReasoningPipeline"]
