@@ -60,9 +60,17 @@ def _lower_first(text: str) -> str:
     # keep acronyms and proper nouns ("NASA", "Paris") capitalised
     if len(text) > 1 and text[0].isupper() and text[1].islower() and text.split()[0] in {
         "The", "A", "An", "This", "These", "Those", "It", "Its", "Their", "His", "Her", "Our", "Some", "Many", "Most",
+        "He", "She", "They", "We", "There", "In", "On", "At", "After", "Before", "During",
     }:
         return text[0].lower() + text[1:]
     return text
+
+
+_PRONOUNS = {"this", "that", "these", "those", "it", "they", "he", "she", "we", "i", "which", "who", "there"}
+
+
+def _is_pronoun(text: str) -> bool:
+    return text.lower() in _PRONOUNS
 
 
 def _strip_end(text: str) -> str:
@@ -93,17 +101,17 @@ def questions_from_sentence(passage: str, start: int, end: int) -> Iterator[Gene
             yield GeneratedQA(f"Why {_invert(_strip_end(m.group('effect')))}?", text, pos, "causal")
     if m := _CAUSE_VERB.match(sentence):
         text, pos = _span(passage, start, m, "cause")
-        if len(text.split()) <= 12:
+        if len(text.split()) <= 12 and not _is_pronoun(text):
             yield GeneratedQA(f"What {m.group('verb')} {_strip_end(m.group('effect'))}?", text, pos, "causal")
     if m := _COMPARATIVE.match(sentence):
         text, pos = _span(passage, start, m, "a")
-        if len(text.split()) <= 10:
+        if len(text.split()) <= 10 and not _is_pronoun(text):
             yield GeneratedQA(
                 f"What {m.group('aux')} {m.group('adj')} than {_strip_end(m.group('b'))}?", text, pos, "comparative"
             )
     if m := _SUPERLATIVE.match(sentence):
         text, pos = _span(passage, start, m, "a")
-        if len(text.split()) <= 10:
+        if len(text.split()) <= 10 and not _is_pronoun(text):
             yield GeneratedQA(
                 f"What {m.group('aux')} {m.group('sup')} {_strip_end(m.group('rest'))}?", text, pos, "comparative"
             )
