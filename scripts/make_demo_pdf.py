@@ -22,7 +22,10 @@ def pick(data):
     chosen, wanted = [], {"causal": 4, "comparative": 4, "factual": 4}
     for article in data[first:last]:
         for para in article["paragraphs"]:
-            labels = {q.reasoning_label for q in generate_questions(para["context"], article["title"], 1, ("patterns",))}
+            labels = {
+                q.reasoning_label
+                for q in generate_questions(para["context"], article["title"], 1, ("patterns",))
+            }
             for label in ("causal", "comparative", "factual"):
                 if label in labels and wanted[label] > 0 and len(para["context"]) < 900:
                     wanted[label] -= 1
@@ -57,7 +60,13 @@ def main(squad_json: str) -> None:
         fontsize=10,
         fontname="helv",
     )
-    doc.set_metadata({"title": "bert-qa-reasoning demo: SQuAD paragraphs", "author": "Wikipedia contributors (via SQuAD v1.1)", "subject": "CC BY-SA 4.0"})
+    doc.set_metadata(
+        {
+            "title": "bert-qa-reasoning demo: SQuAD paragraphs",
+            "author": "Wikipedia contributors (via SQuAD v1.1)",
+            "subject": "CC BY-SA 4.0",
+        }
+    )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     doc.save(OUT, garbage=4, deflate=True)
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes, {doc.page_count} pages, {len(paragraphs)} paragraphs)")

@@ -33,7 +33,9 @@ def _say(step: str, message: str) -> None:
 # --------------------------------------------------------------------------------------------------------------
 # highlight
 # --------------------------------------------------------------------------------------------------------------
-def highlight_answer(pdf_path: str, page_number: int, answer: str, out_png: str, password: str | None = None) -> str:
+def highlight_answer(
+    pdf_path: str, page_number: int, answer: str, out_png: str, password: str | None = None
+) -> str:
     """Renders `page_number` (1-based) of a PDF with every occurrence of `answer` highlighted, as a PNG."""
     import pymupdf
 
@@ -63,7 +65,9 @@ def _print_answer(question: str, answers: list[dict]) -> None:
         where += f", page {best['page']}"
     print(f"  Q: {question}")
     print(f"  A: {best['answer']!r}  (score {best['score']:.3f})")
-    print(f"     reasoning: {best['reasoning']} ({best['reasoning_scores'][best['reasoning']]:.2f})   source: {where}")
+    print(
+        f"     reasoning: {best['reasoning']} ({best['reasoning_scores'][best['reasoning']]:.2f})   source: {where}"
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -87,12 +91,12 @@ def _pick_demo_questions(qa_rows) -> list[str]:
 
 def run_demo(args: argparse.Namespace) -> int:
     import torch
-    from transformers import AutoTokenizer, TrainingArguments, pipeline
+    from transformers import TrainingArguments, pipeline
 
     from .pdf_qa import load_pdf_qa
     from .registration import PIPELINE_TASK
     from .retrieval import PassageIndex
-    from .training import load_model, save_model_for_hub, train_qa
+    from .training import load_model, train_qa
 
     start_time = time.time()
     torch.manual_seed(args.seed)
@@ -107,7 +111,10 @@ def run_demo(args: argparse.Namespace) -> int:
     names = qa.features["reasoning_label"].names
     qa_rows = [{**r, "reasoning_label": names[r["reasoning_label"]]} for r in qa]
     counts = {n: sum(r["reasoning_label"] == n for r in qa_rows) for n in names}
-    _say("2/5", f"{len(passages)} passages on {len(set(passages['page']))} pages; {len(qa)} QA examples {counts}")
+    _say(
+        "2/5",
+        f"{len(passages)} passages on {len(set(passages['page']))} pages; {len(qa)} QA examples {counts}",
+    )
 
     model_name = args.model or default_backbone()
     model_dir = os.path.join(out_dir, "model")
@@ -139,11 +146,16 @@ def run_demo(args: argparse.Namespace) -> int:
         cache_dir=cache_dir,
         model=load_model(model_name),
     )
-    _say("3/5", f"trained {result.trainer.state.global_step} steps; final loss {result.trainer.state.log_history[-1].get('train_loss', float('nan')):.3f}")
+    _say(
+        "3/5",
+        f"trained {result.trainer.state.global_step} steps; final loss {result.trainer.state.log_history[-1].get('train_loss', float('nan')):.3f}",
+    )
 
     _say("4/5", f"reloading {model_dir} through pipeline('{PIPELINE_TASK}', trust_remote_code=True)")
     device = -1 if use_cpu else 0
-    pipe = pipeline(PIPELINE_TASK, model=model_dir, trust_remote_code=True, device=device, retriever_model=model_name)
+    pipe = pipeline(
+        PIPELINE_TASK, model=model_dir, trust_remote_code=True, device=device, retriever_model=model_name
+    )
 
     index_dir = os.path.join(out_dir, "index")
     index = PassageIndex.build(
@@ -184,11 +196,17 @@ def _write_squad_json(path: str, rows: list[dict]) -> None:
             {
                 "id": r["id"],
                 "question": r["question"],
-                "answers": [{"text": t, "answer_start": s} for t, s in zip(r["answers"]["text"], r["answers"]["answer_start"])],
+                "answers": [
+                    {"text": t, "answer_start": s}
+                    for t, s in zip(r["answers"]["text"], r["answers"]["answer_start"])
+                ],
                 "reasoning_label": r["reasoning_label"],
             }
         )
-    data = {"version": "bert-qa-reasoning-demo", "data": [{"title": "demo", "paragraphs": list(paragraphs.values())}]}
+    data = {
+        "version": "bert-qa-reasoning-demo",
+        "data": [{"title": "demo", "paragraphs": list(paragraphs.values())}],
+    }
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False)
@@ -234,8 +252,12 @@ def run_index(args: argparse.Namespace) -> int:
     from .pdf_qa import load_pdf_qa
     from .registration import PIPELINE_TASK
 
-    passages = load_pdf_qa(args.pdfs, name="passages", password=args.password, sentences_per_passage=args.sentences)
-    pipe = pipeline(PIPELINE_TASK, model=args.model, trust_remote_code=True, retriever_model=args.retriever_model)
+    passages = load_pdf_qa(
+        args.pdfs, name="passages", password=args.password, sentences_per_passage=args.sentences
+    )
+    pipe = pipeline(
+        PIPELINE_TASK, model=args.model, trust_remote_code=True, retriever_model=args.retriever_model
+    )
     index = pipe.build_index(passages)
     index.meta["pdf_paths"] = [os.path.abspath(p) for p in args.pdfs]
     index.save(args.output)
@@ -249,7 +271,11 @@ def run_ask(args: argparse.Namespace) -> int:
     from .registration import PIPELINE_TASK
 
     pipe = pipeline(
-        PIPELINE_TASK, model=args.model, trust_remote_code=True, index=args.index, retriever_model=args.retriever_model
+        PIPELINE_TASK,
+        model=args.model,
+        trust_remote_code=True,
+        index=args.index,
+        retriever_model=args.retriever_model,
     )
     answers = pipe(question=args.question, top_k=args.top_k, retriever=args.retriever)
     _print_answer(args.question, answers)
@@ -262,7 +288,9 @@ def run_ask(args: argparse.Namespace) -> int:
         if pdf is None or not best.get("page"):
             print("  (no PDF page to highlight for this answer)")
         else:
-            print(f"  highlighted page: {highlight_answer(pdf, int(best['page']), best['answer'], args.highlight)}")
+            print(
+                f"  highlighted page: {highlight_answer(pdf, int(best['page']), best['answer'], args.highlight)}"
+            )
     return 0
 
 
@@ -274,7 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole flow on a PDF shipped in the package (offline, CPU)")
     demo.add_argument("--pdf", help="use your own PDF instead of the shipped sample")
     demo.add_argument("--password", help="user password of an encrypted PDF")
-    demo.add_argument("--questions", nargs="+", help="questions to ask (default: one generated question per reasoning type)")
+    demo.add_argument(
+        "--questions", nargs="+", help="questions to ask (default: one generated question per reasoning type)"
+    )
     demo.add_argument("--output-dir", default="bert-qa-reasoning-demo", help="where artefacts go")
     demo.add_argument("--model", help="BERT checkpoint dir or Hub id (default: all-MiniLM-L6-v2, offline)")
     demo.add_argument("--max-steps", type=int, default=60, help="fine-tuning steps")
@@ -314,7 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--retriever-model", help="the sentence-embedding checkpoint the index was built with")
     ask.add_argument("--retriever", choices=["cls", "dense", "bm25", "hybrid"])
     ask.add_argument("--top-k", type=int, default=1)
-    ask.add_argument("--highlight", metavar="OUT.png", help="render the answer's PDF page with the answer highlighted")
+    ask.add_argument(
+        "--highlight", metavar="OUT.png", help="render the answer's PDF page with the answer highlighted"
+    )
     return parser
 
 
@@ -323,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "train":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if not args.verbose:
         import transformers
 

@@ -130,7 +130,9 @@ class BertQAReasoningConfig(PretrainedConfig):
             if value is not None and not 0.0 <= float(value) < 1.0:
                 raise ValueError(f"BertQAReasoningConfig.{name} must be in [0, 1), got {value!r}.")
         if self.layer_norm_eps <= 0:
-            raise ValueError(f"BertQAReasoningConfig.layer_norm_eps must be positive, got {self.layer_norm_eps!r}.")
+            raise ValueError(
+                f"BertQAReasoningConfig.layer_norm_eps must be positive, got {self.layer_norm_eps!r}."
+            )
         labels = self.reasoning_labels
         if len(labels) != self.reasoning_vocab_size:
             raise ValueError(

@@ -57,7 +57,9 @@ def reasoning_label_id(value: Any, label2id: Mapping[str, int] | None, example_i
         return int(value)
     if label2id is None or value not in label2id:
         known = list(label2id) if label2id else []
-        raise ValueError(f"Example {example_id!r}: unknown reasoning label {value!r}; expected one of {known}.")
+        raise ValueError(
+            f"Example {example_id!r}: unknown reasoning label {value!r}; expected one of {known}."
+        )
     return label2id[value]
 
 
@@ -95,7 +97,11 @@ def prepare_train_features(
         ex = sample_map[i]
         example_id = examples["id"][ex]
         answers = examples["answers"][ex]
-        reasoning.append(reasoning_label_id(labels_col[ex] if labels_col is not None else None, reasoning_label2id, example_id))
+        reasoning.append(
+            reasoning_label_id(
+                labels_col[ex] if labels_col is not None else None, reasoning_label2id, example_id
+            )
+        )
         sequence_ids = enc.sequence_ids(i)
         cls_index = 0
         if not answers["text"]:
@@ -151,7 +157,9 @@ def prepare_eval_features(
         ex = sample_map[i]
         example_ids.append(examples["id"][ex])
         reasoning.append(
-            reasoning_label_id(labels_col[ex] if labels_col is not None else None, reasoning_label2id, examples["id"][ex])
+            reasoning_label_id(
+                labels_col[ex] if labels_col is not None else None, reasoning_label2id, examples["id"][ex]
+            )
         )
         sequence_ids = enc.sequence_ids(i)
         enc["offset_mapping"][i] = [
@@ -198,7 +206,11 @@ def best_spans(
         for ei in end_idx:
             if ei < si or ei - si + 1 > max_answer_length or not valid[si] or not valid[ei]:
                 continue
-            out.append(SpanCandidate(int(offsets[si][0]), int(offsets[ei][1]), float(s[si] + e[ei]), int(si), int(ei)))
+            out.append(
+                SpanCandidate(
+                    int(offsets[si][0]), int(offsets[ei][1]), float(s[si] + e[ei]), int(si), int(ei)
+                )
+            )
     out.sort(key=lambda c: c.score, reverse=True)
     return out[:n_best]
 
@@ -249,11 +261,20 @@ def postprocess_qa_predictions(
             candidates.extend(best_spans(sl, el, offsets_all[fi], n_best_size, max_answer_length))
         candidates.sort(key=lambda c: c.score, reverse=True)
         n_best = [
-            {"text": context[c.start_char : c.end_char], "start": c.start_char, "end": c.end_char, "score": c.score}
+            {
+                "text": context[c.start_char : c.end_char],
+                "start": c.start_char,
+                "end": c.end_char,
+                "score": c.score,
+            }
             for c in candidates[:n_best_size]
         ]
         best = n_best[0] if n_best else {"text": "", "start": 0, "end": 0, "score": float("-inf")}
-        if version_2_with_negative and null_score is not None and null_score > best["score"] - null_score_diff_threshold:
+        if (
+            version_2_with_negative
+            and null_score is not None
+            and null_score > best["score"] - null_score_diff_threshold
+        ):
             best = {"text": "", "start": 0, "end": 0, "score": null_score}
         predictions[ex_id] = {**best, "n_best": n_best}
     return predictions

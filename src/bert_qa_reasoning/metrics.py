@@ -55,7 +55,9 @@ def squad_scores(predictions: Mapping[str, str], references: Mapping[str, Sequen
     return {"exact_match": 100.0 * em / n, "f1": 100.0 * f1 / n, "num_examples": n}
 
 
-def classification_scores(predictions: Sequence[int], labels: Sequence[int], num_classes: int) -> dict[str, float]:
+def classification_scores(
+    predictions: Sequence[int], labels: Sequence[int], num_classes: int
+) -> dict[str, float]:
     """Accuracy and macro-F1 (percent) over the labelled examples (labels of -100 are skipped)."""
     pairs = [(int(p), int(y)) for p, y in zip(predictions, labels) if int(y) != -100]
     if not pairs:
@@ -84,8 +86,6 @@ def qa_with_reasoning_scores(
     if reasoning_predictions is not None and reasoning_labels is not None:
         scores.update(classification_scores(reasoning_predictions, reasoning_labels, num_reasoning_classes))
     return scores
-
-
 
 
 def metrics_path() -> str:

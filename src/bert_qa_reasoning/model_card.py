@@ -51,10 +51,17 @@ class ModelCardData:
             template = Template(f.read())
         metrics = {k.removeprefix("eval_"): v for k, v in self.metrics.items() if isinstance(v, (int, float))}
         metric_names = {"exact_match": "exact_match", "f1": "f1", "reasoning_accuracy": "accuracy"}
-        metrics_yaml = "\n".join(
-            f"    - type: {metric_names[k]}\n      name: {k}\n      value: {metrics[k]:.2f}" for k in metric_names if k in metrics
-        ) or "    []"
-        base_url = self.base_model if os.path.isdir(self.base_model) else f"https://huggingface.co/{self.base_model}"
+        metrics_yaml = (
+            "\n".join(
+                f"    - type: {metric_names[k]}\n      name: {k}\n      value: {metrics[k]:.2f}"
+                for k in metric_names
+                if k in metrics
+            )
+            or "    []"
+        )
+        base_url = (
+            self.base_model if os.path.isdir(self.base_model) else f"https://huggingface.co/{self.base_model}"
+        )
         return template.substitute(
             license=self.license,
             base_model=self.base_model,
@@ -67,9 +74,11 @@ class ModelCardData:
             eval_split=self.eval_split,
             metrics_yaml=metrics_yaml,
             reasoning_labels=", ".join(self.reasoning_labels),
-            metrics_table="\n".join(f"| {k} | {v:.2f} |" for k, v in metrics.items()) or "| (not evaluated) | |",
+            metrics_table="\n".join(f"| {k} | {v:.2f} |" for k, v in metrics.items())
+            or "| (not evaluated) | |",
             train_description=self.train_description,
-            hyperparameters_table="\n".join(f"| {k} | {v} |" for k, v in self.hyperparameters.items()) or "| | |",
+            hyperparameters_table="\n".join(f"| {k} | {v} |" for k, v in self.hyperparameters.items())
+            or "| | |",
             train_runtime=self.train_runtime,
             library_version=__version__,
         )
@@ -94,7 +103,9 @@ class ModelCardCallback(TrainerCallback):
         self.card.hyperparameters = {k: getattr(args, k) for k in _HYPERPARAMETERS if hasattr(args, k)}
         self.card.hyperparameters["world_size"] = args.world_size
         if model is not None and hasattr(model, "config"):
-            self.card.reasoning_labels = list(getattr(model.config, "reasoning_labels", self.card.reasoning_labels))
+            self.card.reasoning_labels = list(
+                getattr(model.config, "reasoning_labels", self.card.reasoning_labels)
+            )
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         if metrics:

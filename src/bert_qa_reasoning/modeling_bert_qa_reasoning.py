@@ -49,7 +49,9 @@ class BertQAReasoningEmbeddings(nn.Module):
 
     def __init__(self, config: BertQAReasoningConfig):
         super().__init__()
-        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
+        self.word_embeddings = nn.Embedding(
+            config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id
+        )
         self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
         self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
@@ -77,7 +79,9 @@ class BertQAReasoningEmbeddings(nn.Module):
         if token_type_ids is None:
             token_type_ids = torch.zeros(leading_shape, dtype=torch.long, device=inputs_embeds.device)
         embeddings = (
-            inputs_embeds + self.token_type_embeddings(token_type_ids) + self.position_embeddings(position_ids)
+            inputs_embeds
+            + self.token_type_embeddings(token_type_ids)
+            + self.position_embeddings(position_ids)
         )
         return self.dropout(self.LayerNorm(embeddings))
 
@@ -200,7 +204,9 @@ class BertQAReasoningSelfAttention(nn.Module):
         )
         return output.reshape(batch, seq_len, -1), probs  # (B, T, C)
 
-    def forward_packed(self, hidden_states: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> torch.Tensor:
+    def forward_packed(
+        self, hidden_states: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int
+    ) -> torch.Tensor:
         # One GEMM for Q, K and V: the weights stay separate parameters (checkpoint layout), concatenated per call.
         weight = torch.cat([self.query.weight, self.key.weight, self.value.weight], dim=0)  # (3C, C)
         bias = torch.cat([self.query.bias, self.key.bias, self.value.bias], dim=0)  # (3C,)
@@ -229,12 +235,17 @@ class BertQAReasoningAttention(nn.Module):
         self.output = BertQAReasoningSelfOutput(config)
 
     def forward(
-        self, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None, output_attentions: bool = False
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        output_attentions: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         attention_output, probs = self.self(hidden_states, attention_mask, output_attentions)
         return self.output(attention_output, hidden_states), probs
 
-    def forward_packed(self, hidden_states: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> torch.Tensor:
+    def forward_packed(
+        self, hidden_states: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int
+    ) -> torch.Tensor:
         return self.output(self.self.forward_packed(hidden_states, cu_seqlens, max_seqlen), hidden_states)
 
 
@@ -475,7 +486,9 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             output_hidden_states (`bool`, *optional*): Return the embeddings and every layer's output.
             return_dict (`bool`, *optional*): Return a `ModelOutput` (default) or a plain tuple.
         """
-        output_attentions = bool(output_attentions if output_attentions is not None else self.config.output_attentions)
+        output_attentions = bool(
+            output_attentions if output_attentions is not None else self.config.output_attentions
+        )
         output_hidden_states = bool(
             output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
         )
@@ -607,7 +620,9 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
     def __init__(self, config: BertQAReasoningConfig):
         super().__init__(config)
         self.bert = BertQAReasoningModel(config, add_pooling_layer=True)
-        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        dropout = (
+            config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        )
         self.dropout = nn.Dropout(dropout)
         self.qa_outputs = nn.Linear(config.hidden_size, 2)
         self.reasoning_output = nn.Linear(config.hidden_size, config.reasoning_vocab_size)
@@ -651,7 +666,9 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
             return_dict=True,
         )
         logits = self.qa_outputs(outputs.last_hidden_state)  # (B, T, 2)
-        start_logits, end_logits = (t.squeeze(-1).contiguous() for t in logits.split(1, dim=-1))  # (B, T) each
+        start_logits, end_logits = (
+            t.squeeze(-1).contiguous() for t in logits.split(1, dim=-1)
+        )  # (B, T) each
         reasoning_logits = self.reasoning_output(self.dropout(outputs.pooler_output))  # (B, R)
 
         loss = span = reasoning = None

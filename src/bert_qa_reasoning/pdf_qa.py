@@ -15,22 +15,19 @@ datasets >= 4 refuses builder scripts, so the builder is an importable class; `l
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import datasets
 
 from .pdf_text import PdfError, extract_pdf_pages, make_passages
 from .question_generation import STRATEGIES, generate_questions
-from .reasoning import REASONING_LABELS, label_question
+from .reasoning import REASONING_LABELS
+from .squad import SQUAD_SPLITS, read_squad_json
 
 logger = logging.getLogger(__name__)
-
-# Our split of the SQuAD v1.1 dev set, by article index (see the data README).
-SQUAD_SPLITS: dict[str, tuple[int, int]] = {"train": (0, 32), "validation": (32, 40), "test": (40, 48)}
 
 
 class NoUsablePdfError(PdfError):
@@ -82,7 +79,9 @@ _QA_FEATURES = datasets.Features(
         "title": datasets.Value("string"),
         "context": datasets.Value("string"),
         "question": datasets.Value("string"),
-        "answers": datasets.Sequence({"text": datasets.Value("string"), "answer_start": datasets.Value("int32")}),
+        "answers": datasets.Sequence(
+            {"text": datasets.Value("string"), "answer_start": datasets.Value("int32")}
+        ),
         "reasoning_label": datasets.ClassLabel(names=list(REASONING_LABELS)),
         "source": datasets.Value("string"),
         "page": datasets.Value("int32"),
@@ -95,7 +94,9 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
 
     BUILDER_CONFIG_CLASS = PdfQAConfig
     BUILDER_CONFIGS = [
-        PdfQAConfig(name="passages", description="Passages of N sentences with source file, page and offsets."),
+        PdfQAConfig(
+            name="passages", description="Passages of N sentences with source file, page and offsets."
+        ),
         PdfQAConfig(name="qa", description="SQuAD-style QA examples generated from PDF passages."),
         PdfQAConfig(name="squad", description="SQuAD v1.1/v2.0 JSON with reasoning labels."),
     ]
@@ -112,7 +113,9 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager):
         if not self.config.paths:
             raise ValueError(f"PdfQABuilder({self.config.name!r}): no input files; pass paths=[...].")
-        return [datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"paths": list(self.config.paths)})]
+        return [
+            datasets.SplitGenerator(name=datasets.Split.TRAIN, gen_kwargs={"paths": list(self.config.paths)})
+        ]
 
     def _generate_examples(self, paths: list[str]):
         if self.config.name == "squad":
@@ -137,35 +140,48 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
             for passage in make_passages(doc.pages, self.config.sentences_per_passage, self.config.overlap):
                 if self.config.name == "passages":
                     produced += 1
-                    yield passage.id, {
-                        "id": passage.id,
-                        "source": passage.source,
-                        "page": passage.page,
-                        "pages": [passage.page],
-                        "start": passage.start,
-                        "end": passage.end,
-                        "text": passage.text,
-                    }
+                    yield (
+                        passage.id,
+                        {
+                            "id": passage.id,
+                            "source": passage.source,
+                            "page": passage.page,
+                            "pages": [passage.page],
+                            "start": passage.start,
+                            "end": passage.end,
+                            "text": passage.text,
+                        },
+                    )
                     continue
-                for k, qa in enumerate(generate_questions(passage.text, passage.source, passage.page, self.config.strategies)):
+                for k, qa in enumerate(
+                    generate_questions(passage.text, passage.source, passage.page, self.config.strategies)
+                ):
                     produced += 1
                     qid = f"{passage.id}-q{k}"
-                    yield qid, {
-                        "id": qid,
-                        "title": passage.source,
-                        "context": passage.text,
-                        "question": qa.question,
-                        "answers": {"text": [qa.answer_text], "answer_start": [qa.answer_start]},
-                        "reasoning_label": qa.reasoning_label,
-                        "source": passage.source,
-                        "page": passage.page,
-                    }
+                    yield (
+                        qid,
+                        {
+                            "id": qid,
+                            "title": passage.source,
+                            "context": passage.text,
+                            "question": qa.question,
+                            "answers": {"text": [qa.answer_text], "answer_start": [qa.answer_start]},
+                            "reasoning_label": qa.reasoning_label,
+                            "source": passage.source,
+                            "page": passage.page,
+                        },
+                    )
         if failures:
-            logger.warning("Skipped %d of %d PDF files: %s", len(failures), len(paths), "; ".join(map(str, failures)))
+            logger.warning(
+                "Skipped %d of %d PDF files: %s", len(failures), len(paths), "; ".join(map(str, failures))
+            )
         if produced == 0:
-            detail = "; ".join(map(str, failures)) if failures else "the files hold no usable passages/questions"
+            detail = (
+                "; ".join(map(str, failures)) if failures else "the files hold no usable passages/questions"
+            )
             raise NoUsablePdfError(
-                ", ".join(os.path.basename(p) for p in paths), f"no {self.config.name} rows could be built ({detail})."
+                ", ".join(os.path.basename(p) for p in paths),
+                f"no {self.config.name} rows could be built ({detail}).",
             )
 
     def _squad_examples(self, paths: list[str]):
@@ -177,53 +193,6 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
         for path in paths:
             for row in read_squad_json(path, article_range):
                 yield row["id"], row
-
-
-def read_squad_json(path: str, article_range: Sequence[int] | None = None) -> Iterable[dict]:
-    """Rows of a SQuAD v1.1/v2.0 JSON file; raises `ValueError` naming the file and field on malformed input."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable SQuAD JSON file ({exc}).") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise ValueError(f"{path}: expected a SQuAD JSON object with a 'data' list of articles.")
-    articles = data["data"]
-    if article_range is not None:
-        articles = articles[article_range[0] : article_range[1]]
-    for article in articles:
-        title = article.get("title", "")
-        for paragraph in article.get("paragraphs", []):
-            context = paragraph.get("context")
-            if not isinstance(context, str):
-                raise ValueError(f"{path}: a paragraph of article {title!r} has no 'context' string.")
-            for qa in paragraph.get("qas", []):
-                qid = str(qa.get("id", ""))
-                texts = [a["text"] for a in qa.get("answers", [])]
-                starts = [int(a["answer_start"]) for a in qa.get("answers", [])]
-                for text, start in zip(texts, starts):
-                    if context[start : start + len(text)] != text:
-                        raise ValueError(
-                            f"{path}: example {qid!r}: answer {text!r} is not the span at answer_start={start}."
-                        )
-                label = qa.get("reasoning_label")
-                if label is None:
-                    first = {"text": texts[0], "answer_start": starts[0]} if texts else None
-                    label = label_question(qa["question"], context, first)
-                elif label not in REASONING_LABELS:
-                    raise ValueError(
-                        f"{path}: example {qid!r}: unknown reasoning_label {label!r}; expected one of {list(REASONING_LABELS)}."
-                    )
-                yield {
-                    "id": qid,
-                    "title": title,
-                    "context": context,
-                    "question": qa["question"],
-                    "answers": {"text": texts, "answer_start": starts},
-                    "reasoning_label": label,
-                    "source": os.path.basename(path),
-                    "page": 0,
-                }
 
 
 def _fingerprint(paths: Sequence[str]) -> str:
@@ -275,7 +244,9 @@ def load_pdf_qa(
             config[key] = tuple(config[key])
     if "article_range" in config and isinstance(config["article_range"], list):
         config["article_range"] = tuple(config["article_range"])
-    builder = PdfQABuilder(config_name=name, cache_dir=cache_dir, paths=paths, fingerprint=_fingerprint(paths), **config)
+    builder = PdfQABuilder(
+        config_name=name, cache_dir=cache_dir, paths=paths, fingerprint=_fingerprint(paths), **config
+    )
     try:
         builder.download_and_prepare()
     except datasets.exceptions.DatasetGenerationError as exc:
@@ -286,4 +257,11 @@ def load_pdf_qa(
     return builder.as_dataset(split="train")
 
 
-__all__ = ["NoUsablePdfError", "PdfQABuilder", "PdfQAConfig", "SQUAD_SPLITS", "load_pdf_qa", "read_squad_json"]
+__all__ = [
+    "NoUsablePdfError",
+    "PdfQABuilder",
+    "PdfQAConfig",
+    "SQUAD_SPLITS",
+    "load_pdf_qa",
+    "read_squad_json",
+]

@@ -123,13 +123,17 @@ def _open(path: str, password: str | None):
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as exc:  # FileDataError, EmptyFileError, ...
-        raise CorruptPdfError(path, f"not a readable PDF ({type(exc).__name__}: {exc}); the file is corrupt or not a PDF.") from exc
+        raise CorruptPdfError(
+            path, f"not a readable PDF ({type(exc).__name__}: {exc}); the file is corrupt or not a PDF."
+        ) from exc
     # needs_pass must be read once, before authenticate (reading it afterwards breaks decryption in MuPDF 1.28).
     needs_pass = bool(doc.needs_pass)
     if needs_pass:
         if password is None:
             doc.close()
-            raise EncryptedPdfError(path, "encrypted, a user password is required; pass password=... to open it.")
+            raise EncryptedPdfError(
+                path, "encrypted, a user password is required; pass password=... to open it."
+            )
         if not doc.authenticate(password):
             doc.close()
             raise EncryptedPdfError(path, "encrypted, and the password given is wrong.")
@@ -166,11 +170,13 @@ def extract_pdf_pages(
     try:
         if doc.page_count == 0:
             if doc.is_repaired:
-                raise CorruptPdfError(path, "truncated or damaged: no page survived repair; re-download the file.")
+                raise CorruptPdfError(
+                    path, "truncated or damaged: no page survived repair; re-download the file."
+                )
             raise EmptyPdfError(path, "the document has no pages.")
-        flags = (pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_DEHYPHENATE) & ~getattr(
-            pymupdf, "TEXT_PRESERVE_LIGATURES", 0
-        )
+        flags = (
+            pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_DEHYPHENATE
+        ) & ~getattr(pymupdf, "TEXT_PRESERVE_LIGATURES", 0)
         raw_pages: list[tuple[int, str, list[tuple[float, float, str]], bool]] = []
         for index in range(doc.page_count):
             try:
@@ -181,7 +187,8 @@ def extract_pdf_pages(
                 label = page.get_label() if hasattr(page, "get_label") else ""
             except Exception as exc:  # MuPDF format errors are not RuntimeErrors
                 raise CorruptPdfError(
-                    path, f"page {index + 1} cannot be read ({type(exc).__name__}: {exc}); the file is corrupt."
+                    path,
+                    f"page {index + 1} cannot be read ({type(exc).__name__}: {exc}); the file is corrupt.",
                 ) from exc
             texts = [
                 (b[1] / height, b[3] / height, _block_text(b[4]))
@@ -203,7 +210,9 @@ def extract_pdf_pages(
 
         if not any(texts for _, _, texts, _ in raw_pages):
             if any(has_images for *_, has_images in raw_pages):
-                raise NoTextLayerError(path, "scanned, no text layer: OCR is not supported; run OCR first (e.g. ocrmypdf).")
+                raise NoTextLayerError(
+                    path, "scanned, no text layer: OCR is not supported; run OCR first (e.g. ocrmypdf)."
+                )
             raise EmptyPdfError(path, "the pages hold no text.")
 
         repeated: set[str] = set()
@@ -217,7 +226,11 @@ def extract_pdf_pages(
 
         result = PdfDocument(source=source, path=path, warnings=warnings)
         for number, label, texts, _ in raw_pages:
-            kept = [t for top, bottom, t in texts if not ((bottom < 0.12 or top > 0.88) and _repeat_key(t) in repeated)]
+            kept = [
+                t
+                for top, bottom, t in texts
+                if not ((bottom < 0.12 or top > 0.88) and _repeat_key(t) in repeated)
+            ]
             text = "\n\n".join(kept).strip()
             if text:
                 result.pages.append(PdfPage(source=source, number=number, text=text, label=label))
@@ -287,7 +300,14 @@ def make_passages(
             text = page.text[start:end]
             if len(text) < min_chars:
                 continue
-            yield Passage(id=f"{page.source}#p{page.number}-{k}", source=page.source, page=page.number, start=start, end=end, text=text)
+            yield Passage(
+                id=f"{page.source}#p{page.number}-{k}",
+                source=page.source,
+                page=page.number,
+                start=start,
+                end=end,
+                text=text,
+            )
 
 
 __all__ = [

@@ -91,10 +91,14 @@ class QAWithReasoningPipeline(Pipeline):
         if "cls" in index.embeddings:
             index.check_encoder("cls", self.model)
         if "dense" in index.embeddings:
-            index.check_encoder("dense", self.retriever_model if self.retriever_model is not None else self.model)
+            index.check_encoder(
+                "dense", self.retriever_model if self.retriever_model is not None else self.model
+            )
         self.index = index
 
-    def build_index(self, passages, retrievers: Sequence[str] = ("bm25", "dense", "cls"), batch_size: int = 64) -> PassageIndex:
+    def build_index(
+        self, passages, retrievers: Sequence[str] = ("bm25", "dense", "cls"), batch_size: int = 64
+    ) -> PassageIndex:
         """Embeds a pool (strings, dicts or the builder's `passages` dataset) with this pipeline's encoders and
         attaches it."""
         index = PassageIndex.build(
@@ -121,11 +125,17 @@ class QAWithReasoningPipeline(Pipeline):
         options = {**_DEFAULTS, **self._init_options, **{k: v for k, v in overrides.items() if v is not None}}
         for name in ("top_k", "top_k_passages", "max_seq_len", "max_answer_len", "max_question_len"):
             if not isinstance(options[name], int) or options[name] < 1:
-                raise ValueError(f"qa-with-reasoning: {name} must be a positive integer, got {options[name]!r}.")
+                raise ValueError(
+                    f"qa-with-reasoning: {name} must be a positive integer, got {options[name]!r}."
+                )
         if not 0 <= options["doc_stride"] < options["max_seq_len"]:
-            raise ValueError(f"qa-with-reasoning: doc_stride must be in [0, max_seq_len), got {options['doc_stride']!r}.")
+            raise ValueError(
+                f"qa-with-reasoning: doc_stride must be in [0, max_seq_len), got {options['doc_stride']!r}."
+            )
         if options["retriever"] is not None and options["retriever"] not in RETRIEVERS:
-            raise ValueError(f"qa-with-reasoning: unknown retriever {options['retriever']!r}; choose from {list(RETRIEVERS)}.")
+            raise ValueError(
+                f"qa-with-reasoning: unknown retriever {options['retriever']!r}; choose from {list(RETRIEVERS)}."
+            )
         return options
 
     # ------------------------------------------------------------------------------------------------------------
@@ -139,7 +149,9 @@ class QAWithReasoningPipeline(Pipeline):
         if isinstance(context, str):
             context = [context]
         if not isinstance(context, (list, tuple)) or not all(isinstance(c, str) for c in context):
-            raise ValueError(f"qa-with-reasoning: context must be a string or a list of strings, got {type(context).__name__}.")
+            raise ValueError(
+                f"qa-with-reasoning: context must be a string or a list of strings, got {type(context).__name__}."
+            )
         if not context or not any(c.strip() for c in context):
             raise ValueError("qa-with-reasoning: the context pool is empty.")
         return PassageIndex(list(context))
@@ -196,10 +208,14 @@ class QAWithReasoningPipeline(Pipeline):
     def _questions(question) -> list[str]:
         questions = [question] if isinstance(question, str) else question
         if not isinstance(questions, (list, tuple)) or not questions:
-            raise ValueError(f"qa-with-reasoning: question must be a string or a list of strings, got {question!r}.")
+            raise ValueError(
+                f"qa-with-reasoning: question must be a string or a list of strings, got {question!r}."
+            )
         for q in questions:
             if not isinstance(q, str):
-                raise ValueError(f"qa-with-reasoning: every question must be a string, got {type(q).__name__}.")
+                raise ValueError(
+                    f"qa-with-reasoning: every question must be a string, got {type(q).__name__}."
+                )
             if not q.strip():
                 raise ValueError("qa-with-reasoning: empty question; ask something.")
         return list(questions)
@@ -227,14 +243,20 @@ class QAWithReasoningPipeline(Pipeline):
             )
             for w in range(len(enc["input_ids"])):
                 seq_ids = enc.sequence_ids(w)
-                offsets = [tuple(o) if seq_ids[k] == 1 else None for k, o in enumerate(enc["offset_mapping"][w])]
+                offsets = [
+                    tuple(o) if seq_ids[k] == 1 else None for k, o in enumerate(enc["offset_mapping"][w])
+                ]
                 window = {k: enc[k][w] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc}
                 windows.append({"model_inputs": window, "offsets": offsets, "hit": rank})
         return windows
 
     def _forward(self, model_inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         out = self.model(**model_inputs)
-        return {"start_logits": out.start_logits, "end_logits": out.end_logits, "reasoning_logits": out.reasoning_logits}
+        return {
+            "start_logits": out.start_logits,
+            "end_logits": out.end_logits,
+            "reasoning_logits": out.reasoning_logits,
+        }
 
     def _run_windows(self, windows: list[dict[str, Any]], batch_size: int) -> None:
         """Runs the model over windows (of any questions) in padded batches; stores logits on each window."""
@@ -272,7 +294,13 @@ class QAWithReasoningPipeline(Pipeline):
         null_logits: list[float] = []
         for w in windows:
             prior = float(retrieval_log_prior[w["hit"]])
-            for c in best_spans(w["start_logits"].numpy(), w["end_logits"].numpy(), w["offsets"], 20, options["max_answer_len"]):
+            for c in best_spans(
+                w["start_logits"].numpy(),
+                w["end_logits"].numpy(),
+                w["offsets"],
+                20,
+                options["max_answer_len"],
+            ):
                 candidates.append((c.score + prior, w["hit"], c.start_char, c.end_char))
             null_logits.append(float(w["start_logits"][0] + w["end_logits"][0]) + prior)
         reasoning_logits = torch.stack([w["reasoning_logits"] for w in windows]).mean(0)
@@ -286,8 +314,21 @@ class QAWithReasoningPipeline(Pipeline):
         if options["handle_impossible_answer"]:
             pool.append(max(null_logits))
         if not pool:
-            return [{"answer": "", "score": 0.0, "start": 0, "end": 0, "passage_id": None, "passage": "",
-                     "source": None, "page": None, "retrieval_score": None, "locations": [], **reasoning}]
+            return [
+                {
+                    "answer": "",
+                    "score": 0.0,
+                    "start": 0,
+                    "end": 0,
+                    "passage_id": None,
+                    "passage": "",
+                    "source": None,
+                    "page": None,
+                    "retrieval_score": None,
+                    "locations": [],
+                    **reasoning,
+                }
+            ]
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
@@ -298,26 +339,63 @@ class QAWithReasoningPipeline(Pipeline):
             answer = row["text"][start:end]
             key = " ".join(answer.lower().split())
             prob = math.exp(logit - top) / z
-            location = {"passage_id": passage_id, "start": start, "end": end, "source": row.get("source"), "page": row.get("page")}
+            location = {
+                "passage_id": passage_id,
+                "start": start,
+                "end": end,
+                "source": row.get("source"),
+                "page": row.get("page"),
+            }
             if key not in merged:
                 merged[key] = {
-                    "answer": answer, "score": 0.0, "start": start, "end": end, "passage_id": passage_id,
-                    "passage": row["text"], "source": row.get("source"), "page": row.get("page"),
-                    "retrieval_score": hits[hit]["score"], "locations": [], "_best": prob,
+                    "answer": answer,
+                    "score": 0.0,
+                    "start": start,
+                    "end": end,
+                    "passage_id": passage_id,
+                    "passage": row["text"],
+                    "source": row.get("source"),
+                    "page": row.get("page"),
+                    "retrieval_score": hits[hit]["score"],
+                    "locations": [],
+                    "_best": prob,
                 }
             entry = merged[key]
             entry["score"] += prob
             if location not in entry["locations"]:
                 entry["locations"].append(location)
             if prob > entry["_best"]:  # the strongest location is the one reported
-                entry.update({"answer": answer, "start": start, "end": end, "passage_id": passage_id,
-                              "passage": row["text"], "source": row.get("source"), "page": row.get("page"),
-                              "retrieval_score": hits[hit]["score"], "_best": prob})
+                entry.update(
+                    {
+                        "answer": answer,
+                        "start": start,
+                        "end": end,
+                        "passage_id": passage_id,
+                        "passage": row["text"],
+                        "source": row.get("source"),
+                        "page": row.get("page"),
+                        "retrieval_score": hits[hit]["score"],
+                        "_best": prob,
+                    }
+                )
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
         if options["handle_impossible_answer"]:
             null_prob = math.exp(max(null_logits) - top) / z
-            answers.append({"answer": "", "score": null_prob, "start": 0, "end": 0, "passage_id": None, "passage": "",
-                            "source": None, "page": None, "retrieval_score": None, "locations": [], "_best": 0})
+            answers.append(
+                {
+                    "answer": "",
+                    "score": null_prob,
+                    "start": 0,
+                    "end": 0,
+                    "passage_id": None,
+                    "passage": "",
+                    "source": None,
+                    "page": None,
+                    "retrieval_score": None,
+                    "locations": [],
+                    "_best": 0,
+                }
+            )
             answers.sort(key=lambda a: a["score"], reverse=True)
         out = []
         for a in answers[: options["top_k"]]:
@@ -344,7 +422,9 @@ class QAWithReasoningPipeline(Pipeline):
             raise ValueError("qa-with-reasoning: no question given; call pipe(question=..., context=...).")
         unknown = set(kwargs) - set(_DEFAULTS)
         if unknown:
-            raise ValueError(f"qa-with-reasoning: unknown option(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)} and batch_size.")
+            raise ValueError(
+                f"qa-with-reasoning: unknown option(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)} and batch_size."
+            )
         options = self._options(kwargs)
         single = isinstance(question, str)
         questions = self._questions(question)
@@ -355,10 +435,18 @@ class QAWithReasoningPipeline(Pipeline):
         else:
             self._ensure_structures(index, retriever)
             hits_all = index.search(
-                questions, retriever, top_k=options["top_k_passages"], encoder=self.model, tokenizer=self.tokenizer,
-                dense_encoder=self.retriever_model, dense_tokenizer=self.retriever_tokenizer,
+                questions,
+                retriever,
+                top_k=options["top_k_passages"],
+                encoder=self.model,
+                tokenizer=self.tokenizer,
+                dense_encoder=self.retriever_model,
+                dense_tokenizer=self.retriever_tokenizer,
             )
-        per_question = [self.preprocess({"question": q, "hits": h, "index": index}, **options) for q, h in zip(questions, hits_all)]
+        per_question = [
+            self.preprocess({"question": q, "hits": h, "index": index}, **options)
+            for q, h in zip(questions, hits_all)
+        ]
         self._run_windows([w for ws in per_question for w in ws], batch_size)
         results = [
             self.postprocess({"index": index, "hits": h, "windows": ws}, **options)

@@ -58,10 +58,40 @@ _AUX_INVERT = re.compile(r"^(?P<subj>[A-Z][^,;:]{2,80}?) (?P<aux>was|were|is|are
 
 def _lower_first(text: str) -> str:
     # keep acronyms and proper nouns ("NASA", "Paris") capitalised
-    if len(text) > 1 and text[0].isupper() and text[1].islower() and text.split()[0] in {
-        "The", "A", "An", "This", "These", "Those", "It", "Its", "Their", "His", "Her", "Our", "Some", "Many", "Most",
-        "He", "She", "They", "We", "There", "In", "On", "At", "After", "Before", "During",
-    }:
+    if (
+        len(text) > 1
+        and text[0].isupper()
+        and text[1].islower()
+        and text.split()[0]
+        in {
+            "The",
+            "A",
+            "An",
+            "This",
+            "These",
+            "Those",
+            "It",
+            "Its",
+            "Their",
+            "His",
+            "Her",
+            "Our",
+            "Some",
+            "Many",
+            "Most",
+            "He",
+            "She",
+            "They",
+            "We",
+            "There",
+            "In",
+            "On",
+            "At",
+            "After",
+            "Before",
+            "During",
+        }
+    ):
         return text[0].lower() + text[1:]
     return text
 
@@ -107,24 +137,34 @@ def questions_from_sentence(passage: str, start: int, end: int) -> Iterator[Gene
         text, pos = _span(passage, start, m, "a")
         if len(text.split()) <= 10 and not _is_pronoun(text):
             yield GeneratedQA(
-                f"What {m.group('aux')} {m.group('adj')} than {_strip_end(m.group('b'))}?", text, pos, "comparative"
+                f"What {m.group('aux')} {m.group('adj')} than {_strip_end(m.group('b'))}?",
+                text,
+                pos,
+                "comparative",
             )
     if m := _SUPERLATIVE.match(sentence):
         text, pos = _span(passage, start, m, "a")
         if len(text.split()) <= 10 and not _is_pronoun(text):
             yield GeneratedQA(
-                f"What {m.group('aux')} {m.group('sup')} {_strip_end(m.group('rest'))}?", text, pos, "comparative"
+                f"What {m.group('aux')} {m.group('sup')} {_strip_end(m.group('rest'))}?",
+                text,
+                pos,
+                "comparative",
             )
     if (m := _DEFINITION.match(sentence)) and not m.group("x").startswith(("There ", "It ", "This ")):
         text, pos = _span(passage, start, m, "y")
         if 1 <= len(text.split()) <= 25:
-            yield GeneratedQA(f"What {m.group('aux')} {_lower_first(m.group('x').strip())}?", text, pos, "factual")
+            yield GeneratedQA(
+                f"What {m.group('aux')} {_lower_first(m.group('x').strip())}?", text, pos, "factual"
+            )
     for m in _YEAR.finditer(sentence):
         clause = (sentence[: m.start()] + sentence[m.end() :]).strip().rstrip(".;")
         clause = re.sub(r"\s+,", ",", re.sub(r"\s{2,}", " ", clause)).strip(" ,")
         inverted = _invert(clause, require=True)
         if inverted and len(inverted.split()) <= 25:
-            yield GeneratedQA(f"In what year {inverted}?", m.group("year"), start + m.start("year"), "factual")
+            yield GeneratedQA(
+                f"In what year {inverted}?", m.group("year"), start + m.start("year"), "factual"
+            )
         break
 
 
@@ -136,7 +176,9 @@ def _invert(clause: str, require: bool = False) -> str:
     return f"{m.group('aux')} {_lower_first(m.group('subj'))} {m.group('rest')}"
 
 
-def generate_questions(passage: str, source: str, page: int, strategies: tuple[str, ...] = STRATEGIES) -> list[GeneratedQA]:
+def generate_questions(
+    passage: str, source: str, page: int, strategies: tuple[str, ...] = STRATEGIES
+) -> list[GeneratedQA]:
     """All questions the chosen strategies produce for a passage; raises `ValueError` for an unknown strategy."""
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
@@ -145,7 +187,9 @@ def generate_questions(passage: str, source: str, page: int, strategies: tuple[s
     out: list[GeneratedQA] = []
     if "main_idea" in strategies and spans:
         s, e = spans[0]
-        out.append(GeneratedQA(f"What is the main idea of {source}, page {page}?", passage[s:e], s, "factual"))
+        out.append(
+            GeneratedQA(f"What is the main idea of {source}, page {page}?", passage[s:e], s, "factual")
+        )
     if "patterns" in strategies:
         seen: set[str] = set()
         for s, e in spans:

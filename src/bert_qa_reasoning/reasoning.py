@@ -91,7 +91,9 @@ COMPARATIVE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 
 # "the first" / "the only" / "the last" are only comparative when they rank ("the first X to do Y").
 _WEAK_SUPERLATIVE = re.compile(r"\bthe (?:\w+ )?(?:first|last|only)\b", _FLAGS)
-_STRONG_SUPERLATIVE = re.compile(rf"\bthe (?:\w+ )?(?:{_SUPERLATIVE_WORDS.replace('|first|last|only', '')})\b", _FLAGS)
+_STRONG_SUPERLATIVE = re.compile(
+    rf"\bthe (?:\w+ )?(?:{_SUPERLATIVE_WORDS.replace('|first|last|only', '')})\b", _FLAGS
+)
 _RANKING_FIRST = re.compile(r"\bthe (?:\w+ )?(?:first|last|only) (?:\w+ ){0,3}(?:to|ever)\b", _FLAGS)
 
 _CAUSAL_CONNECTIVE_BEFORE = re.compile(
@@ -183,7 +185,16 @@ def label_to_id(label: str) -> int:
     try:
         return LABEL2ID[label]
     except KeyError:
-        raise ValueError(f"Unknown reasoning label {label!r}; expected one of {list(REASONING_LABELS)}.") from None
+        raise ValueError(
+            f"Unknown reasoning label {label!r}; expected one of {list(REASONING_LABELS)}."
+        ) from None
 
 
-__all__ = ["COMPARATIVE_PATTERNS", "CAUSAL_PATTERNS", "LABEL2ID", "REASONING_LABELS", "label_question", "label_to_id"]
+__all__ = [
+    "COMPARATIVE_PATTERNS",
+    "CAUSAL_PATTERNS",
+    "LABEL2ID",
+    "REASONING_LABELS",
+    "label_question",
+    "label_to_id",
+]

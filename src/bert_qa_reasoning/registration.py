@@ -10,12 +10,13 @@ from .modeling_bert_qa_reasoning import AUTO_MAP, BertForQuestionAnsweringWithRe
 PIPELINE_TASK = "qa-with-reasoning"
 
 
-
 def register() -> None:
     """Registers the config, the encoder, the QA model and the `qa-with-reasoning` pipeline (idempotent)."""
     AutoConfig.register(BertQAReasoningConfig.model_type, BertQAReasoningConfig, exist_ok=True)
     AutoModel.register(BertQAReasoningConfig, BertQAReasoningModel, exist_ok=True)
-    AutoModelForQuestionAnswering.register(BertQAReasoningConfig, BertForQuestionAnsweringWithReasoning, exist_ok=True)
+    AutoModelForQuestionAnswering.register(
+        BertQAReasoningConfig, BertForQuestionAnsweringWithReasoning, exist_ok=True
+    )
     # Saved models carry remote-code pointers for every Auto class.
     BertQAReasoningConfig.register_for_auto_class("AutoConfig")
     BertQAReasoningModel.register_for_auto_class("AutoModel")

@@ -32,12 +32,134 @@ INDEX_EMBEDDINGS = "embeddings.safetensors"
 INDEX_PASSAGES = "passages.jsonl"
 
 _STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between both
-    but by can could did do does doing down during each few for from further had has have having he her here hers
-    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
-    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours yourself yourselves""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+    ]
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -117,7 +239,11 @@ class BM25:
         }
 
     def tensors(self) -> dict[str, torch.Tensor]:
-        return {"bm25.postings_doc": self.postings_doc, "bm25.postings_weight": self.postings_weight, "bm25.offsets": self.offsets}
+        return {
+            "bm25.postings_doc": self.postings_doc,
+            "bm25.postings_weight": self.postings_weight,
+            "bm25.offsets": self.offsets,
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> BM25:
@@ -178,10 +304,16 @@ def embed_texts(
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     for s in starts:
         batch = [texts[i] for i in order[s : s + batch_size]]
-        enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(device)
+        enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(
+            device
+        )
         out = encoder(**enc)
         if pooling == "cls":
-            pooled = out.pooler_output if getattr(out, "pooler_output", None) is not None else out.last_hidden_state[:, 0]
+            pooled = (
+                out.pooler_output
+                if getattr(out, "pooler_output", None) is not None
+                else out.last_hidden_state[:, 0]
+            )
         else:
             mask = enc["attention_mask"].unsqueeze(-1).to(out.last_hidden_state.dtype)  # (B, T, 1)
             pooled = (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, C)
@@ -201,7 +333,9 @@ def _minmax(x: torch.Tensor) -> torch.Tensor:
     return (x - lo) / (hi - lo).clamp(min=1e-6)
 
 
-def combine_hybrid(bm25_scores: torch.Tensor, dense_scores: torch.Tensor, weight: float = 0.5) -> torch.Tensor:
+def combine_hybrid(
+    bm25_scores: torch.Tensor, dense_scores: torch.Tensor, weight: float = 0.5
+) -> torch.Tensor:
     """Hybrid score: `weight * minmax(bm25) + (1 - weight) * minmax(dense)`, per query over the pool."""
     return weight * _minmax(bm25_scores) + (1 - weight) * _minmax(dense_scores.to(bm25_scores.device))
 
@@ -276,16 +410,35 @@ class PassageIndex:
         dense_tok = dense_tokenizer or tokenizer
         if "dense" in retrievers or "hybrid" in retrievers:
             if dense_enc is None or dense_tok is None:
-                raise ValueError("PassageIndex.build: the dense retriever needs an encoder and its tokenizer.")
-            index.embeddings["dense"] = embed_texts(texts, dense_enc, dense_tok, "mean", batch_size, max_length, show_progress)
+                raise ValueError(
+                    "PassageIndex.build: the dense retriever needs an encoder and its tokenizer."
+                )
+            index.embeddings["dense"] = embed_texts(
+                texts, dense_enc, dense_tok, "mean", batch_size, max_length, show_progress
+            )
             index.meta["dense_encoder"] = encoder_fingerprint(dense_enc)
-            index.meta["dense_encoder_name"] = getattr(getattr(_base_encoder(dense_enc), "config", None), "_name_or_path", "")
+            index.meta["dense_encoder_name"] = getattr(
+                getattr(_base_encoder(dense_enc), "config", None), "_name_or_path", ""
+            )
         if "cls" in retrievers:
             if encoder is None or tokenizer is None:
-                raise ValueError("PassageIndex.build: the cls retriever needs the QA model and its tokenizer.")
-            index.embeddings["cls"] = embed_texts(texts, encoder, tokenizer, "cls", batch_size, max_length, show_progress)
+                raise ValueError(
+                    "PassageIndex.build: the cls retriever needs the QA model and its tokenizer."
+                )
+            index.embeddings["cls"] = embed_texts(
+                texts, encoder, tokenizer, "cls", batch_size, max_length, show_progress
+            )
             index.meta["cls_encoder"] = encoder_fingerprint(encoder)
-        index.meta.update({"max_length": max_length, "hybrid_weight": hybrid_weight, "retrievers": sorted(set(retrievers) | ({"hybrid"} if index.bm25 is not None and "dense" in index.embeddings else set()))})
+        index.meta.update(
+            {
+                "max_length": max_length,
+                "hybrid_weight": hybrid_weight,
+                "retrievers": sorted(
+                    set(retrievers)
+                    | ({"hybrid"} if index.bm25 is not None and "dense" in index.embeddings else set())
+                ),
+            }
+        )
         return index
 
     @property
@@ -323,7 +476,9 @@ class PassageIndex:
         if retriever not in RETRIEVERS:
             raise ValueError(f"Unknown retriever {retriever!r}; choose from {list(RETRIEVERS)}.")
         if retriever not in self.available:
-            raise ValueError(f"This index has no {retriever!r} retriever; it was built with {self.available}.")
+            raise ValueError(
+                f"This index has no {retriever!r} retriever; it was built with {self.available}."
+            )
         if retriever == "bm25":
             return self.bm25.scores(questions)
         if retriever == "cls":
@@ -338,7 +493,9 @@ class PassageIndex:
             return dense
         return combine_hybrid(self.bm25.scores(questions), dense, self.hybrid_weight)
 
-    def search(self, questions: Sequence[str], retriever: str, top_k: int = 5, **encoders) -> list[list[dict]]:
+    def search(
+        self, questions: Sequence[str], retriever: str, top_k: int = 5, **encoders
+    ) -> list[list[dict]]:
         """Per question, `[{"passage_id", "score"}]` best first."""
         scores = self.scores(questions, retriever, **encoders)
         k = min(top_k, scores.shape[1])
@@ -386,7 +543,9 @@ class PassageIndex:
 
         for name in (INDEX_CONFIG, INDEX_PASSAGES, INDEX_EMBEDDINGS):
             if not os.path.exists(os.path.join(directory, name)):
-                raise ValueError(f"{directory}: not a passage index ({name} is missing); build one with PassageIndex.build.")
+                raise ValueError(
+                    f"{directory}: not a passage index ({name} is missing); build one with PassageIndex.build."
+                )
         with open(os.path.join(directory, INDEX_CONFIG), encoding="utf-8") as f:
             config = json.load(f)
         with open(os.path.join(directory, INDEX_PASSAGES), encoding="utf-8") as f:

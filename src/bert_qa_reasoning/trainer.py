@@ -33,7 +33,9 @@ class QAWithReasoningTrainer(Trainer):
         *args, **kwargs: as for `transformers.Trainer` (pass the tokenizer as `processing_class`).
     """
 
-    def __init__(self, *args, eval_examples=None, max_answer_length: int = 30, n_best_size: int = 20, **kwargs):
+    def __init__(
+        self, *args, eval_examples=None, max_answer_length: int = 30, n_best_size: int = 20, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         if self.args.label_names is None:
             self.label_names = LABEL_NAMES
@@ -53,8 +55,14 @@ class QAWithReasoningTrainer(Trainer):
         if "reasoning_labels" in inputs and outputs.get("reasoning_logits") is not None:
             reasoning = reasoning_loss(outputs["reasoning_logits"], inputs["reasoning_labels"])
         if span is None and reasoning is None:
-            raise ValueError("QAWithReasoningTrainer: the batch has neither span positions nor reasoning labels.")
-        weight = float(getattr(model.config if hasattr(model, "config") else self.model.config, "reasoning_loss_weight", 1.0))
+            raise ValueError(
+                "QAWithReasoningTrainer: the batch has neither span positions nor reasoning labels."
+            )
+        weight = float(
+            getattr(
+                model.config if hasattr(model, "config") else self.model.config, "reasoning_loss_weight", 1.0
+            )
+        )
         loss = (span if span is not None else 0.0) + (weight * reasoning if reasoning is not None else 0.0)
         if model.training:
             if span is not None:
@@ -71,10 +79,18 @@ class QAWithReasoningTrainer(Trainer):
                     values.clear()
         super().log(logs, *args, **kwargs)
 
-    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
+    def evaluate(
+        self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"
+    ) -> dict[str, float]:
         eval_dataset = eval_dataset if eval_dataset is not None else self.eval_dataset
-        if self.eval_examples is None or eval_dataset is None or "offset_mapping" not in eval_dataset.column_names:
-            return super().evaluate(eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix)
+        if (
+            self.eval_examples is None
+            or eval_dataset is None
+            or "offset_mapping" not in eval_dataset.column_names
+        ):
+            return super().evaluate(
+                eval_dataset, ignore_keys=ignore_keys, metric_key_prefix=metric_key_prefix
+            )
         metrics = self.predict_examples(eval_dataset, self.eval_examples, metric_key_prefix)
         self.log(metrics)
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)

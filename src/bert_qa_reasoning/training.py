@@ -45,21 +45,27 @@ def load_examples(
         raise ValueError(f"Give either SQuAD .json files or .pdf files, got {sorted(kinds)} ({paths}).")
     # ClassLabel -> names, so features map through the model's own label2id
     names = ds.features["reasoning_label"].names
-    ds = ds.map(lambda b: {"reasoning_label": [names[i] for i in b["reasoning_label"]]}, batched=True, desc="labels")
+    ds = ds.map(
+        lambda b: {"reasoning_label": [names[i] for i in b["reasoning_label"]]}, batched=True, desc="labels"
+    )
     if max_examples is not None:
         ds = ds.select(range(min(max_examples, len(ds))))
     return ds
 
 
 def load_model(
-    model_name_or_path: str, attn_implementation: str | None = None, reasoning_loss_weight: float | None = None
+    model_name_or_path: str,
+    attn_implementation: str | None = None,
+    reasoning_loss_weight: float | None = None,
 ) -> BertForQuestionAnsweringWithReasoning:
     """Our QA model from any BERT checkpoint (dir or Hub id), in float32 (v5 keeps the stored dtype otherwise)."""
     kwargs: dict[str, Any] = {"dtype": torch.float32}
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     if reasoning_loss_weight is not None:
-        config = BertQAReasoningConfig.from_pretrained(model_name_or_path, reasoning_loss_weight=reasoning_loss_weight)
+        config = BertQAReasoningConfig.from_pretrained(
+            model_name_or_path, reasoning_loss_weight=reasoning_loss_weight
+        )
         kwargs["config"] = config
     return BertForQuestionAnsweringWithReasoning.from_pretrained(model_name_or_path, **kwargs)
 
@@ -74,7 +80,9 @@ class TrainResult:
 def build_features(examples, tokenizer, label2id, max_length: int, doc_stride: int, train: bool):
     fn = prepare_train_features if train else prepare_eval_features
     return examples.map(
-        partial(fn, tokenizer=tokenizer, max_length=max_length, doc_stride=doc_stride, reasoning_label2id=label2id),
+        partial(
+            fn, tokenizer=tokenizer, max_length=max_length, doc_stride=doc_stride, reasoning_label2id=label2id
+        ),
         batched=True,
         remove_columns=examples.column_names,
         desc="train features" if train else "eval features",
@@ -115,19 +123,30 @@ def train_qa(
     label2id = model.config.reasoning_label2id
 
     with training_args.main_process_first(desc="dataset preparation"):
-        train_examples = load_examples(train_files, train_split, cache_dir=cache_dir, max_examples=max_train_examples)
-        train_features = build_features(train_examples, tokenizer, label2id, max_length, doc_stride, train=True)
+        train_examples = load_examples(
+            train_files, train_split, cache_dir=cache_dir, max_examples=max_train_examples
+        )
+        train_features = build_features(
+            train_examples, tokenizer, label2id, max_length, doc_stride, train=True
+        )
         eval_examples = eval_features = None
         if eval_files:
-            eval_examples = load_examples(eval_files, eval_split, cache_dir=cache_dir, max_examples=max_eval_examples)
-            eval_features = build_features(eval_examples, tokenizer, label2id, max_length, doc_stride, train=False)
+            eval_examples = load_examples(
+                eval_files, eval_split, cache_dir=cache_dir, max_examples=max_eval_examples
+            )
+            eval_features = build_features(
+                eval_examples, tokenizer, label2id, max_length, doc_stride, train=False
+            )
     logger.info("%d training examples -> %d features", len(train_examples), len(train_features))
 
     card = card or ModelCardData()
     card.base_model = model_name_or_path
     card.model_name = os.path.basename(os.path.abspath(output_dir))
     card.model_id = output_dir
-    card.train_description = f"{len(train_examples)} examples from {', '.join(os.path.basename(f) for f in ([train_files] if isinstance(train_files, str) else train_files))}" + (f" (split `{train_split}`)" if train_split else "")
+    card.train_description = (
+        f"{len(train_examples)} examples from {', '.join(os.path.basename(f) for f in ([train_files] if isinstance(train_files, str) else train_files))}"
+        + (f" (split `{train_split}`)" if train_split else "")
+    )
     if eval_split:
         card.eval_split = eval_split
     trainer = QAWithReasoningTrainer(
