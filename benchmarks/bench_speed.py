@@ -1,0 +1,199 @@
+"""Speed benchmark: our model (sdpa and the unpadded varlen path) beside transformers.BertForQuestionAnswering.
+
+Same process, same GPU, identical weights and batches. Batch lengths are sampled from the SQuAD v1.1 window
+lengths (max_len 384, stride 128) and padded as a collator would (`--padding max_length`: to 384, as HF's run_qa
+does; `--padding longest`: to the longest in the batch, multiple of 8). Prints seq/s, real tokens/s, peak memory,
+MFU on real tokens and the ratio to the peer, for training steps (forward, backward, fused AdamW) and inference,
+bf16 autocast; then CPU latency for one question.
+
+    python benchmarks/bench_speed.py --squad dev-v1.1.json --minilm <dir> [--compile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+
+from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning, BertQAReasoningConfig  # noqa: E402
+
+PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0}
+
+
+def window_lengths(squad_path: str, tokenizer, max_len: int = 384, stride: int = 128) -> list[int]:
+    with open(squad_path, encoding="utf-8") as f:
+        data = json.load(f)["data"]
+    questions, contexts = [], []
+    for article in data:
+        for para in article["paragraphs"]:
+            for qa in para["qas"]:
+                questions.append(qa["question"].lstrip())
+                contexts.append(para["context"])
+    enc = tokenizer(questions, contexts, truncation="only_second", max_length=max_len, stride=stride, return_overflowing_tokens=True)
+    return [len(ids) for ids in enc["input_ids"]]
+
+
+def make_batches(lengths, n_batches, batch_size, vocab, padding, max_len, device, seed=0):
+    rng = random.Random(seed)
+    batches = []
+    for _ in range(n_batches):
+        lens = [rng.choice(lengths) for _ in range(batch_size)]
+        width = max_len if padding == "max_length" else -(-max(lens) // 8) * 8
+        ids = torch.zeros(batch_size, width, dtype=torch.long)
+        mask = torch.zeros(batch_size, width, dtype=torch.long)
+        types = torch.zeros(batch_size, width, dtype=torch.long)
+        for i, n in enumerate(lens):
+            ids[i, :n] = torch.randint(1000, vocab, (n,))
+            ids[i, 0], ids[i, n - 1] = 101, 102
+            mask[i, :n] = 1
+            types[i, n // 4 : n] = 1
+        starts = torch.tensor([rng.randrange(1, max(2, n - 10)) for n in lens])
+        batches.append(
+            {
+                "input_ids": ids.to(device),
+                "attention_mask": mask.to(device),
+                "token_type_ids": types.to(device),
+                "start_positions": starts.to(device),
+                "end_positions": (starts + 3).to(device),
+                "real_tokens": sum(lens),
+            }
+        )
+    return batches
+
+
+def flops_per_real_token(config, avg_len: float, train: bool) -> float:
+    layers, hidden, inter = config.num_hidden_layers, config.hidden_size, config.intermediate_size
+    dense = layers * (4 * hidden * hidden + 2 * hidden * inter)  # multiply-adds per token
+    attention = layers * 2 * hidden * avg_len  # QK^T and PV per token
+    fwd = 2 * (dense + attention)
+    return 3 * fwd if train else fwd
+
+
+def time_model(model, batches, train: bool, steps: int, warmup: int):
+    model_inputs = ("input_ids", "attention_mask", "token_type_ids")
+    labels = ("start_positions", "end_positions")
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True) if train else None
+    model.train(train)
+    torch.cuda.reset_peak_memory_stats()
+
+    def step(batch):
+        inputs = {k: batch[k] for k in model_inputs + (labels if train else ())}
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            if train:
+                out = model(**inputs)
+                out.loss.backward()
+                opt.step()
+                opt.zero_grad(set_to_none=True)
+            else:
+                with torch.inference_mode():
+                    model(**inputs)
+
+    for i in range(warmup):
+        step(batches[i % len(batches)])
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    real = 0
+    for i in range(steps):
+        batch = batches[i % len(batches)]
+        step(batch)
+        real += batch["real_tokens"]
+    torch.cuda.synchronize()
+    elapsed = time.perf_counter() - start
+    seqs = steps * batches[0]["input_ids"].shape[0]
+    return {"seq_s": seqs / elapsed, "tok_s": real / elapsed, "peak_gib": torch.cuda.max_memory_allocated() / 2**30}
+
+
+def build_pair(shape: str, minilm_dir: str, device):
+    from transformers import BertConfig, BertForQuestionAnswering
+
+    if shape == "minilm":
+        peer = BertForQuestionAnswering.from_pretrained(minilm_dir, dtype=torch.float32, attn_implementation="sdpa")
+    else:
+        torch.manual_seed(0)
+        peer = BertForQuestionAnswering(BertConfig(attn_implementation="sdpa"))
+    config = BertQAReasoningConfig(**{k: v for k, v in peer.config.to_dict().items() if k in BertQAReasoningConfig().to_dict()})
+    ours = BertForQuestionAnsweringWithReasoning(config)
+    missing, unexpected = ours.load_state_dict(peer.state_dict(), strict=False)
+    assert all(k.startswith(("bert.pooler", "reasoning_output")) for k in missing), missing
+    return peer.to(device), ours.to(device)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--squad", required=True)
+    parser.add_argument("--minilm", required=True)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=8)
+    parser.add_argument("--shapes", nargs="+", default=["bert-base", "minilm"])
+    parser.add_argument("--paddings", nargs="+", default=["max_length", "longest"])
+    parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+
+    from transformers import AutoTokenizer
+
+    device = torch.device("cuda")
+    torch.backends.cuda.matmul.allow_tf32 = True
+    name = torch.cuda.get_device_name()
+    peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), 989.0)
+    tokenizer = AutoTokenizer.from_pretrained(args.minilm)
+    lengths = window_lengths(args.squad, tokenizer)
+    print(f"# {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; {len(lengths)} SQuAD windows, mean {sum(lengths) / len(lengths):.1f} real tokens")
+    rows = []
+    for shape in args.shapes:
+        peer, ours = build_pair(shape, args.minilm, device)
+        for padding in args.paddings:
+            batches = make_batches(lengths, 16, args.batch_size, 30000, padding, 384, device)
+            avg_len = sum(b["real_tokens"] for b in batches) / (len(batches) * args.batch_size)
+            variants = [("hf sdpa", peer, None), ("ours sdpa", ours, "sdpa"), ("ours varlen", ours, "varlen")]
+            if args.compile:
+                variants += [("hf sdpa +compile", peer, "compile"), ("ours varlen +compile", ours, "varlen+compile")]
+            for mode in ("train", "infer"):
+                base = None
+                for label, model, impl in variants:
+                    if model is ours:
+                        ours.config._attn_implementation = "varlen" if impl and "varlen" in impl else "sdpa"
+                    runner = torch.compile(model, dynamic=True) if impl and "compile" in impl else model
+                    # fresh copies of the weights for every training run: identical starting points
+                    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    result = time_model(runner, batches, mode == "train", args.steps, args.warmup)
+                    model.load_state_dict(state)
+                    mfu = result["tok_s"] * flops_per_real_token(model.config, avg_len, mode == "train") / (peak * 1e12)
+                    if label.startswith("hf") and "compile" not in label:
+                        base = result["seq_s"]
+                    rows.append({"shape": shape, "padding": padding, "mode": mode, "variant": label, **result, "mfu": mfu, "ratio": result["seq_s"] / base})
+                    print(f"{shape:9s} {padding:10s} {mode:5s} {label:22s} {result['seq_s']:9.0f} seq/s {result['tok_s'] / 1e3:9.0f} k tok/s "
+                          f"{result['peak_gib']:6.2f} GiB  MFU {100 * mfu:5.1f}%  x{result['seq_s'] / base:.2f}", flush=True)
+                    torch._dynamo.reset()
+        del peer, ours
+        torch.cuda.empty_cache()
+
+    # CPU latency, one question, default thread count
+    peer, ours = build_pair("minilm", args.minilm, "cpu")
+    enc = tokenizer("What is the capital of France?", "Paris is the capital and most populous city of France. " * 8, return_tensors="pt")
+    for label, model in (("hf sdpa", peer), ("ours sdpa", ours)):
+        model.eval()
+        with torch.inference_mode():
+            for _ in range(3):
+                model(**enc)
+            start = time.perf_counter()
+            for _ in range(20):
+                model(**enc)
+        ms = (time.perf_counter() - start) / 20 * 1000
+        rows.append({"shape": "minilm", "mode": "cpu-latency", "variant": label, "ms": ms, "threads": torch.get_num_threads()})
+        print(f"cpu latency minilm {label}: {ms:.1f} ms ({torch.get_num_threads()} threads, {enc['input_ids'].shape[1]} tokens)")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"device": name, "date": time.strftime("%Y-%m-%d"), "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

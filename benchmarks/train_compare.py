@@ -1,0 +1,209 @@
+"""Fine-tuning comparison and retrieval figures on our SQuAD split (GPU).
+
+1. Fine-tunes all-MiniLM-L6-v2 on split `train` with the same recipe (QAWithReasoningTrainer, 3 epochs, lr 1e-4,
+   batch 32, max_len 384, stride 128, bf16) for: transformers.BertForQuestionAnswering (the peer), our model
+   (sdpa, reasoning head on), our model through the varlen fast path. Reports EM/F1 on `test` and reasoning
+   accuracy/macro-F1 on `validation` (nothing is tuned on test).
+2. With our fine-tuned model: retrieval recall@1/5/20 of each retriever over the 334 `test` paragraphs; the hybrid
+   weight is chosen on `validation`; end-to-end EM/F1 over the pool vs the same reader given the gold paragraph.
+
+    python benchmarks/train_compare.py --squad dev-v1.1.json --backbone <minilm dir> --out runs/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+
+from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning  # noqa: E402
+from bert_qa_reasoning.features import postprocess_qa_predictions, prepare_eval_features, prepare_train_features  # noqa: E402
+from bert_qa_reasoning.metrics import classification_scores, squad_scores  # noqa: E402
+from bert_qa_reasoning.reasoning import LABEL2ID  # noqa: E402
+from bert_qa_reasoning.squad import load_squad_split  # noqa: E402
+
+
+def columns(rows):
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def rows_of(features):
+    keys = list(features)
+    return [{k: features[k][i] for k in keys} for i in range(len(features[keys[0]]))]
+
+
+class ListDataset(torch.utils.data.Dataset):
+    def __init__(self, rows, keys):
+        self.rows = [{k: r[k] for k in keys if k in r} for r in rows]
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+
+def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool):
+    feats = prepare_eval_features(columns(rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID)
+    ds = ListDataset(rows_of(feats), ("input_ids", "attention_mask", "token_type_ids"))
+    out = trainer.predict(ds)
+    preds = postprocess_qa_predictions(columns(rows), feats, out.predictions[0], out.predictions[1])
+    scores = squad_scores({k: v["text"] for k, v in preds.items()}, {r["id"]: r["answers"]["text"] for r in rows})
+    if with_reasoning and len(out.predictions) > 2:
+        by_ex = {}
+        for i, ex in enumerate(feats["example_id"]):
+            by_ex.setdefault(ex, []).append(i)
+        pred = [int(np.argmax(out.predictions[2][by_ex[r["id"]]].mean(0))) for r in rows]
+        gold = [LABEL2ID[r["reasoning_label"]] for r in rows]
+        scores.update(classification_scores(pred, gold, 3))
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--squad", required=True)
+    parser.add_argument("--backbone", required=True)
+    parser.add_argument("--out", default="runs")
+    parser.add_argument("--epochs", type=float, default=3)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--variants", nargs="+", default=["hf", "ours-sdpa", "ours-varlen"])
+    args = parser.parse_args()
+
+    from transformers import AutoTokenizer, BertForQuestionAnswering, DataCollatorWithPadding, TrainingArguments
+
+    from bert_qa_reasoning.trainer import QAWithReasoningTrainer
+
+    tokenizer = AutoTokenizer.from_pretrained(args.backbone)
+    train_rows = load_squad_split(args.squad, "train")
+    val_rows = load_squad_split(args.squad, "validation")
+    test_rows = load_squad_split(args.squad, "test")
+    train_feats = rows_of(prepare_train_features(columns(train_rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID))
+    print(f"# {torch.cuda.get_device_name()} {time.strftime('%Y-%m-%d')}: train {len(train_rows)} q -> {len(train_feats)} windows; "
+          f"validation {len(val_rows)}; test {len(test_rows)}", flush=True)
+    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8)
+    results = {}
+    trained = {}
+    for variant in args.variants:
+        torch.manual_seed(42)
+        if variant == "hf":
+            model = BertForQuestionAnswering.from_pretrained(args.backbone, dtype=torch.float32)
+            keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
+        else:
+            impl = variant.split("-")[1]
+            model = BertForQuestionAnsweringWithReasoning.from_pretrained(args.backbone, dtype=torch.float32, attn_implementation=impl)
+            keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions", "reasoning_labels")
+        targs = TrainingArguments(
+            output_dir=os.path.join(args.out, variant),
+            num_train_epochs=args.epochs,
+            learning_rate=args.lr,
+            per_device_train_batch_size=args.batch_size,
+            per_device_eval_batch_size=128,
+            warmup_ratio=0.1,
+            weight_decay=0.01,
+            bf16=True,
+            save_strategy="no",
+            logging_steps=100,
+            report_to=[],
+            seed=42,
+            dataloader_num_workers=2,
+            disable_tqdm=True,
+        )
+        trainer = QAWithReasoningTrainer(model=model, args=targs, train_dataset=ListDataset(train_feats, keys),
+                                         data_collator=collator, processing_class=tokenizer)
+        start = time.time()
+        trainer.train()
+        train_s = time.time() - start
+        test = evaluate_reader(trainer, tokenizer, test_rows, with_reasoning=False)
+        val = evaluate_reader(trainer, tokenizer, val_rows, with_reasoning=variant != "hf")
+        results[variant] = {"train_s": train_s, "test": test, "validation": val}
+        trained[variant] = trainer.model
+        print(f"{variant:12s} train {train_s:6.1f}s  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "
+              f"val EM {val['exact_match']:.2f} F1 {val['f1']:.2f}  reasoning acc {val.get('reasoning_accuracy', float('nan')):.2f} "
+              f"macro-F1 {val.get('reasoning_macro_f1', float('nan')):.2f}", flush=True)
+
+    if "ours-sdpa" in trained:
+        results["retrieval"] = retrieval_figures(trained["ours-sdpa"], tokenizer, args.backbone, val_rows, test_rows, args.out)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "train_compare.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+
+def retrieval_figures(model, tokenizer, backbone, val_rows, test_rows, out_dir):
+    from transformers import pipeline
+
+    import bert_qa_reasoning  # noqa: F401
+    from bert_qa_reasoning.retrieval import PassageIndex, combine_hybrid
+
+    model = model.float().eval()
+    save_dir = os.path.join(out_dir, "ours-sdpa-model")
+    model.config._attn_implementation = "sdpa"
+    pipe = pipeline("qa-with-reasoning", model=model, tokenizer=tokenizer, device=0, retriever_model=backbone)
+    pipe.save_pretrained(save_dir)
+    figures = {}
+
+    def pool(rows):
+        paragraphs, gold = [], []
+        for r in rows:
+            if not paragraphs or paragraphs[-1] != r["context"]:
+                if r["context"] not in paragraphs:
+                    paragraphs.append(r["context"])
+            gold.append(paragraphs.index(r["context"]))
+        return paragraphs, torch.tensor(gold)
+
+    def recall(scores, gold):
+        top = scores.topk(20, dim=1).indices
+        return {f"R@{k}": round(100 * (top[:, :k] == gold[:, None]).any(1).float().mean().item(), 1) for k in (1, 5, 20)}
+
+    enc = dict(encoder=pipe.model, tokenizer=tokenizer)
+    # hybrid weight chosen on validation
+    vp, vg = pool(val_rows)
+    vindex = PassageIndex.build(vp, pipe.model, tokenizer, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer, show_progress=False)
+    vq = [r["question"] for r in val_rows]
+    vb = vindex.scores(vq, "bm25")
+    vd = vindex.scores(vq, "dense", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer)
+    sweep = {w: recall(combine_hybrid(vb, vd, w), vg)["R@1"] for w in (0.3, 0.4, 0.5, 0.6, 0.7)}
+    best_w = max(sweep, key=sweep.get)
+    figures["hybrid_weight_sweep_validation_R@1"] = sweep
+    figures["hybrid_weight"] = best_w
+
+    tp, tg = pool(test_rows)
+    tq = [r["question"] for r in test_rows]
+    index = PassageIndex.build(tp, pipe.model, tokenizer, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer, hybrid_weight=best_w, show_progress=False)
+    own = PassageIndex.build(tp, pipe.model, tokenizer, retrievers=("bm25", "dense"), hybrid_weight=best_w, show_progress=False)
+    rows = {
+        "bm25": index.scores(tq, "bm25"),
+        "cls (fine-tuned QA model pooled [CLS])": index.scores(tq, "cls", **enc),
+        "dense (all-MiniLM-L6-v2 mean pooling)": index.scores(tq, "dense", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer),
+        "dense (fine-tuned QA encoder mean pooling)": own.scores(tq, "dense", **enc),
+        f"hybrid (bm25 + MiniLM, w={best_w})": index.scores(tq, "hybrid", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer),
+        f"hybrid (bm25 + QA encoder, w={best_w})": own.scores(tq, "hybrid", **enc),
+    }
+    figures["recall_test"] = {name: recall(s, tg) for name, s in rows.items()}
+    for name, r in figures["recall_test"].items():
+        print(f"retrieval {name:45s} {r}", flush=True)
+
+    pipe.attach_index(index)
+    refs = {r["id"]: r["answers"]["text"] for r in test_rows}
+    start = time.time()
+    pooled = pipe(question=tq, top_k_passages=3, batch_size=128)
+    pool_s = time.time() - start
+    gold_answers = [pipe(question=r["question"], context=r["context"])[0]["answer"] for r in test_rows]
+    figures["end_to_end_test"] = {
+        "pool (hybrid, top 3 passages)": squad_scores({r["id"]: a[0]["answer"] for r, a in zip(test_rows, pooled)}, refs),
+        "gold paragraph": squad_scores({r["id"]: a for r, a in zip(test_rows, gold_answers)}, refs),
+        "pool_seconds": pool_s,
+    }
+    print(f"end-to-end {figures['end_to_end_test']}", flush=True)
+    return figures
+
+
+if __name__ == "__main__":
+    main()
