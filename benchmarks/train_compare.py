@@ -106,7 +106,7 @@ def main() -> None:
             learning_rate=args.lr,
             per_device_train_batch_size=args.batch_size,
             per_device_eval_batch_size=128,
-            warmup_ratio=0.1,
+            warmup_steps=int(0.1 * args.epochs * (len(train_feats) // args.batch_size)),
             weight_decay=0.01,
             bf16=True,
             save_strategy="no",
