@@ -1,0 +1,148 @@
+import pytest
+import torch
+from transformers import AutoModel, AutoModelForQuestionAnswering, BertForQuestionAnswering, BertModel
+
+from bert_qa_reasoning import (
+    BertForQuestionAnsweringWithReasoning,
+    BertQAReasoningConfig,
+    BertQAReasoningModel,
+)
+from bert_qa_reasoning.modeling_bert_qa_reasoning import pack_padded_batch, pad_packed, reasoning_loss, span_loss
+
+SENTENCES = [
+    ("What is the capital of France?", "Paris is the capital and most populous city of France."),
+    ("Why did the river flood?", "Heavy rain fell for a week, so the river flooded."),
+    ("Who?", "Marie Curie won two Nobel prizes."),
+]
+
+
+def _batch(tokenizer):
+    return tokenizer([q for q, _ in SENTENCES], [c for _, c in SENTENCES], padding=True, return_tensors="pt")
+
+
+@pytest.mark.parametrize("impl", ["eager", "sdpa"])
+def test_parity_with_transformers_bert_on_real_weights(minilm_dir, tokenizer, impl):
+    enc = _batch(tokenizer)
+    assert (enc["attention_mask"] == 0).any(), "the batch must contain padding"
+    ours = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir, attn_implementation=impl).eval()
+    ref = BertModel.from_pretrained(minilm_dir, attn_implementation=impl).eval()
+    ref_qa = BertForQuestionAnswering.from_pretrained(minilm_dir, attn_implementation=impl).eval()
+    ref_qa.qa_outputs.load_state_dict(ours.qa_outputs.state_dict())
+    with torch.no_grad():
+        o = ours(**enc, output_hidden_states=True, output_attentions=impl == "eager")
+        r = ref(**enc, output_hidden_states=True, output_attentions=impl == "eager")
+        rq = ref_qa(**enc)
+    mask = enc["attention_mask"].bool()
+    diffs = {
+        "hidden": max((a - b)[mask].abs().max().item() for a, b in zip(o.hidden_states, r.hidden_states)),
+        "pooled": (ours.bert(**enc).pooler_output - r.pooler_output).abs().max().item(),
+        "start": (o.start_logits - rq.start_logits)[mask].abs().max().item(),
+        "end": (o.end_logits - rq.end_logits)[mask].abs().max().item(),
+    }
+    if impl == "eager":
+        diffs["attentions"] = max((a - b).abs().max().item() for a, b in zip(o.attentions, r.attentions))
+    print(f"parity {impl}: " + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
+    assert len(o.hidden_states) == 7
+    assert all(v < 1e-5 for v in diffs.values()), diffs
+
+
+def test_varlen_path_matches_padded_on_cpu(minilm_dir, tokenizer):
+    enc = _batch(tokenizer)
+    model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir).eval()
+    with torch.no_grad():
+        padded = model(**enc, output_hidden_states=True)
+        model.set_attn_implementation("varlen")
+        packed = model(**enc, output_hidden_states=True)
+    mask = enc["attention_mask"].bool()
+    for a, b in zip(padded.hidden_states, packed.hidden_states):
+        torch.testing.assert_close(a[mask], b[mask], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(padded.start_logits[mask], packed.start_logits[mask], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(padded.reasoning_logits, packed.reasoning_logits, atol=1e-5, rtol=1e-5)
+
+
+def test_packing_helpers_round_trip():
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [0, 1, 1, 1]])
+    p = pack_padded_batch(mask)
+    assert p.cu_seqlens.tolist() == [0, 3, 5, 8]
+    assert p.position_ids.tolist() == [0, 1, 2, 0, 1, 0, 1, 2]  # left padding gets the same positions
+    x = torch.arange(12 * 2, dtype=torch.float32).view(3, 4, 2)
+    packed = x.view(12, 2)[p.indices]
+    back = pad_packed(packed, p.indices, 3, 4)
+    torch.testing.assert_close(back[mask.bool()], x[mask.bool()])
+    assert (back[~mask.bool()] == 0).all()
+
+
+def test_gradient_checkpointing_same_loss_and_grads(tiny_config):
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).train()
+    ids = torch.randint(5, 100, (2, 12))
+    labels = dict(start_positions=torch.tensor([1, 3]), end_positions=torch.tensor([2, 5]), reasoning_labels=torch.tensor([0, 2]))
+    out = model(input_ids=ids, **labels)
+    out.loss.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad()
+    model.gradient_checkpointing_enable()
+    out2 = model(input_ids=ids, **labels)
+    out2.loss.backward()
+    torch.testing.assert_close(out.loss, out2.loss)
+    for n, p in model.named_parameters():
+        if n in grads:
+            torch.testing.assert_close(grads[n], p.grad, atol=1e-6, rtol=1e-5)
+
+
+def test_span_loss_clamps_and_ignores_out_of_range_positions():
+    start = torch.tensor([[0.0, 1.0, 2.0]])
+    end = torch.tensor([[2.0, 1.0, 0.0]])
+    expected = (torch.log(torch.exp(start).sum()) - 2.0 + torch.log(torch.exp(end).sum()) - 2.0) / 2  # start=2, end=0
+    torch.testing.assert_close(span_loss(start, end, torch.tensor([2]), torch.tensor([0])), expected)
+    # a position beyond the sequence is clamped to T and ignored: that side contributes NaN-free nothing
+    loss = span_loss(start.repeat(2, 1), end.repeat(2, 1), torch.tensor([2, 99]), torch.tensor([0, 99]))
+    torch.testing.assert_close(loss, expected)
+
+
+def test_reasoning_loss_ignores_minus_100():
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 5.0, 0.0]])
+    value = reasoning_loss(logits, torch.tensor([0, -100]))
+    torch.testing.assert_close(value, torch.log(torch.exp(logits[0]).sum()) - 2.0)
+    zero = reasoning_loss(logits.requires_grad_(), torch.tensor([-100, -100]))
+    assert zero.item() == 0.0 and zero.requires_grad
+
+
+def test_total_loss_combines_weighted_parts(tiny_config):
+    tiny_config.reasoning_loss_weight = 0.5
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
+    ids = torch.randint(5, 100, (2, 10))
+    out = model(input_ids=ids, start_positions=torch.tensor([1, 2]), end_positions=torch.tensor([3, 4]),
+                reasoning_labels=torch.tensor([1, -100]))
+    torch.testing.assert_close(out.loss, out.span_loss + 0.5 * out.reasoning_loss)
+    span_only = model(input_ids=ids, start_positions=torch.tensor([1, 2]), end_positions=torch.tensor([3, 4]))
+    torch.testing.assert_close(span_only.loss, out.span_loss)
+
+
+def test_auto_classes_and_pretrained_integration(tiny_config, tmp_path):
+    model = BertForQuestionAnsweringWithReasoning(tiny_config)
+    assert isinstance(AutoModelForQuestionAnswering.from_config(tiny_config), BertForQuestionAnsweringWithReasoning)
+    assert isinstance(AutoModel.from_config(tiny_config), BertQAReasoningModel)
+    vocab = tiny_config.vocab_size
+    assert model.get_input_embeddings().num_embeddings == vocab
+    model.resize_token_embeddings(vocab + 8)
+    assert model.get_input_embeddings().num_embeddings == vocab + 8 == model.config.vocab_size
+    assert model.to(torch.bfloat16).dtype == torch.bfloat16
+    assert model.get_input_embeddings().weight[0].abs().sum() == 0  # padding row stays zero after init
+
+
+def test_loads_bert_for_question_answering_checkpoint(minilm_dir, tmp_path):
+    peer = BertForQuestionAnswering.from_pretrained(minilm_dir)
+    peer.save_pretrained(tmp_path)
+    ours = BertForQuestionAnsweringWithReasoning.from_pretrained(tmp_path)
+    torch.testing.assert_close(ours.qa_outputs.weight, peer.qa_outputs.weight)
+    torch.testing.assert_close(
+        ours.bert.encoder.layer[3].attention.self.key.weight, peer.bert.encoder.layer[3].attention.self.key.weight
+    )
+
+
+def test_bad_inputs(tiny_config):
+    model = BertQAReasoningModel(tiny_config)
+    with pytest.raises(ValueError, match="exactly one"):
+        model()
+    with pytest.raises(ValueError, match="max_position_embeddings"):
+        model(input_ids=torch.ones(1, 600, dtype=torch.long))
