@@ -36,7 +36,14 @@ def window_lengths(squad_path: str, tokenizer, max_len: int = 384, stride: int =
             for qa in para["qas"]:
                 questions.append(qa["question"].lstrip())
                 contexts.append(para["context"])
-    enc = tokenizer(questions, contexts, truncation="only_second", max_length=max_len, stride=stride, return_overflowing_tokens=True)
+    enc = tokenizer(
+        questions,
+        contexts,
+        truncation="only_second",
+        max_length=max_len,
+        stride=stride,
+        return_overflowing_tokens=True,
+    )
     return [len(ids) for ids in enc["input_ids"]]
 
 
@@ -107,18 +114,26 @@ def time_model(model, batches, train: bool, steps: int, warmup: int):
     torch.cuda.synchronize()
     elapsed = time.perf_counter() - start
     seqs = steps * batches[0]["input_ids"].shape[0]
-    return {"seq_s": seqs / elapsed, "tok_s": real / elapsed, "peak_gib": torch.cuda.max_memory_allocated() / 2**30}
+    return {
+        "seq_s": seqs / elapsed,
+        "tok_s": real / elapsed,
+        "peak_gib": torch.cuda.max_memory_allocated() / 2**30,
+    }
 
 
 def build_pair(shape: str, minilm_dir: str, device):
     from transformers import BertConfig, BertForQuestionAnswering
 
     if shape == "minilm":
-        peer = BertForQuestionAnswering.from_pretrained(minilm_dir, dtype=torch.float32, attn_implementation="sdpa")
+        peer = BertForQuestionAnswering.from_pretrained(
+            minilm_dir, dtype=torch.float32, attn_implementation="sdpa"
+        )
     else:
         torch.manual_seed(0)
         peer = BertForQuestionAnswering(BertConfig(attn_implementation="sdpa"))
-    config = BertQAReasoningConfig(**{k: v for k, v in peer.config.to_dict().items() if k in BertQAReasoningConfig().to_dict()})
+    config = BertQAReasoningConfig(
+        **{k: v for k, v in peer.config.to_dict().items() if k in BertQAReasoningConfig().to_dict()}
+    )
     ours = BertForQuestionAnsweringWithReasoning(config)
     missing, unexpected = ours.load_state_dict(peer.state_dict(), strict=False)
     assert all(k.startswith(("bert.pooler", "reasoning_output")) for k in missing), missing
@@ -146,7 +161,9 @@ def main() -> None:
     peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), 989.0)
     tokenizer = AutoTokenizer.from_pretrained(args.minilm)
     lengths = window_lengths(args.squad, tokenizer)
-    print(f"# {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; {len(lengths)} SQuAD windows, mean {sum(lengths) / len(lengths):.1f} real tokens")
+    print(
+        f"# {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; {len(lengths)} SQuAD windows, mean {sum(lengths) / len(lengths):.1f} real tokens"
+    )
     rows = []
     for shape in args.shapes:
         peer, ours = build_pair(shape, args.minilm, device)
@@ -155,7 +172,10 @@ def main() -> None:
             avg_len = sum(b["real_tokens"] for b in batches) / (len(batches) * args.batch_size)
             variants = [("hf sdpa", peer, None), ("ours sdpa", ours, "sdpa"), ("ours varlen", ours, "varlen")]
             if args.compile:
-                variants += [("hf sdpa +compile", peer, "compile"), ("ours varlen +compile", ours, "varlen+compile")]
+                variants += [
+                    ("hf sdpa +compile", peer, "compile"),
+                    ("ours varlen +compile", ours, "varlen+compile"),
+                ]
             for mode in ("train", "infer"):
                 base = None
                 for label, model, impl in variants:
@@ -166,19 +186,40 @@ def main() -> None:
                     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                     result = time_model(runner, batches, mode == "train", args.steps, args.warmup)
                     model.load_state_dict(state)
-                    mfu = result["tok_s"] * flops_per_real_token(model.config, avg_len, mode == "train") / (peak * 1e12)
+                    mfu = (
+                        result["tok_s"]
+                        * flops_per_real_token(model.config, avg_len, mode == "train")
+                        / (peak * 1e12)
+                    )
                     if label.startswith("hf") and "compile" not in label:
                         base = result["seq_s"]
-                    rows.append({"shape": shape, "padding": padding, "mode": mode, "variant": label, **result, "mfu": mfu, "ratio": result["seq_s"] / base})
-                    print(f"{shape:9s} {padding:10s} {mode:5s} {label:22s} {result['seq_s']:9.0f} seq/s {result['tok_s'] / 1e3:9.0f} k tok/s "
-                          f"{result['peak_gib']:6.2f} GiB  MFU {100 * mfu:5.1f}%  x{result['seq_s'] / base:.2f}", flush=True)
+                    rows.append(
+                        {
+                            "shape": shape,
+                            "padding": padding,
+                            "mode": mode,
+                            "variant": label,
+                            **result,
+                            "mfu": mfu,
+                            "ratio": result["seq_s"] / base,
+                        }
+                    )
+                    print(
+                        f"{shape:9s} {padding:10s} {mode:5s} {label:22s} {result['seq_s']:9.0f} seq/s {result['tok_s'] / 1e3:9.0f} k tok/s "
+                        f"{result['peak_gib']:6.2f} GiB  MFU {100 * mfu:5.1f}%  x{result['seq_s'] / base:.2f}",
+                        flush=True,
+                    )
                     torch._dynamo.reset()
         del peer, ours
         torch.cuda.empty_cache()
 
     # CPU latency, one question, default thread count
     peer, ours = build_pair("minilm", args.minilm, "cpu")
-    enc = tokenizer("What is the capital of France?", "Paris is the capital and most populous city of France. " * 8, return_tensors="pt")
+    enc = tokenizer(
+        "What is the capital of France?",
+        "Paris is the capital and most populous city of France. " * 8,
+        return_tensors="pt",
+    )
     for label, model in (("hf sdpa", peer), ("ours sdpa", ours)):
         model.eval()
         with torch.inference_mode():
@@ -188,8 +229,18 @@ def main() -> None:
             for _ in range(20):
                 model(**enc)
         ms = (time.perf_counter() - start) / 20 * 1000
-        rows.append({"shape": "minilm", "mode": "cpu-latency", "variant": label, "ms": ms, "threads": torch.get_num_threads()})
-        print(f"cpu latency minilm {label}: {ms:.1f} ms ({torch.get_num_threads()} threads, {enc['input_ids'].shape[1]} tokens)")
+        rows.append(
+            {
+                "shape": "minilm",
+                "mode": "cpu-latency",
+                "variant": label,
+                "ms": ms,
+                "threads": torch.get_num_threads(),
+            }
+        )
+        print(
+            f"cpu latency minilm {label}: {ms:.1f} ms ({torch.get_num_threads()} threads, {enc['input_ids'].shape[1]} tokens)"
+        )
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"device": name, "date": time.strftime("%Y-%m-%d"), "rows": rows}, f, indent=1)

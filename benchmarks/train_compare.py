@@ -24,7 +24,11 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
 from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning  # noqa: E402
-from bert_qa_reasoning.features import postprocess_qa_predictions, prepare_eval_features, prepare_train_features  # noqa: E402
+from bert_qa_reasoning.features import (  # noqa: E402
+    postprocess_qa_predictions,
+    prepare_eval_features,
+    prepare_train_features,
+)
 from bert_qa_reasoning.metrics import classification_scores, squad_scores  # noqa: E402
 from bert_qa_reasoning.reasoning import LABEL2ID  # noqa: E402
 from bert_qa_reasoning.squad import load_squad_split  # noqa: E402
@@ -55,7 +59,9 @@ def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool):
     ds = ListDataset(rows_of(feats), ("input_ids", "attention_mask", "token_type_ids"))
     out = trainer.predict(ds)
     preds = postprocess_qa_predictions(columns(rows), feats, out.predictions[0], out.predictions[1])
-    scores = squad_scores({k: v["text"] for k, v in preds.items()}, {r["id"]: r["answers"]["text"] for r in rows})
+    scores = squad_scores(
+        {k: v["text"] for k, v in preds.items()}, {r["id"]: r["answers"]["text"] for r in rows}
+    )
     if with_reasoning and len(out.predictions) > 2:
         by_ex = {}
         for i, ex in enumerate(feats["example_id"]):
@@ -77,7 +83,12 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["hf", "ours-sdpa", "ours-varlen"])
     args = parser.parse_args()
 
-    from transformers import AutoTokenizer, BertForQuestionAnswering, DataCollatorWithPadding, TrainingArguments
+    from transformers import (
+        AutoTokenizer,
+        BertForQuestionAnswering,
+        DataCollatorWithPadding,
+        TrainingArguments,
+    )
 
     from bert_qa_reasoning.trainer import QAWithReasoningTrainer
 
@@ -85,9 +96,14 @@ def main() -> None:
     train_rows = load_squad_split(args.squad, "train")
     val_rows = load_squad_split(args.squad, "validation")
     test_rows = load_squad_split(args.squad, "test")
-    train_feats = rows_of(prepare_train_features(columns(train_rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID))
-    print(f"# {torch.cuda.get_device_name()} {time.strftime('%Y-%m-%d')}: train {len(train_rows)} q -> {len(train_feats)} windows; "
-          f"validation {len(val_rows)}; test {len(test_rows)}", flush=True)
+    train_feats = rows_of(
+        prepare_train_features(columns(train_rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID)
+    )
+    print(
+        f"# {torch.cuda.get_device_name()} {time.strftime('%Y-%m-%d')}: train {len(train_rows)} q -> {len(train_feats)} windows; "
+        f"validation {len(val_rows)}; test {len(test_rows)}",
+        flush=True,
+    )
     collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8)
     results = {}
     trained = {}
@@ -98,8 +114,17 @@ def main() -> None:
             keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
         else:
             impl = variant.split("-")[1]
-            model = BertForQuestionAnsweringWithReasoning.from_pretrained(args.backbone, dtype=torch.float32, attn_implementation=impl)
-            keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions", "reasoning_labels")
+            model = BertForQuestionAnsweringWithReasoning.from_pretrained(
+                args.backbone, dtype=torch.float32, attn_implementation=impl
+            )
+            keys = (
+                "input_ids",
+                "attention_mask",
+                "token_type_ids",
+                "start_positions",
+                "end_positions",
+                "reasoning_labels",
+            )
         targs = TrainingArguments(
             output_dir=os.path.join(args.out, variant),
             num_train_epochs=args.epochs,
@@ -116,8 +141,13 @@ def main() -> None:
             dataloader_num_workers=2,
             disable_tqdm=True,
         )
-        trainer = QAWithReasoningTrainer(model=model, args=targs, train_dataset=ListDataset(train_feats, keys),
-                                         data_collator=collator, processing_class=tokenizer)
+        trainer = QAWithReasoningTrainer(
+            model=model,
+            args=targs,
+            train_dataset=ListDataset(train_feats, keys),
+            data_collator=collator,
+            processing_class=tokenizer,
+        )
         start = time.time()
         trainer.train()
         train_s = time.time() - start
@@ -125,12 +155,17 @@ def main() -> None:
         val = evaluate_reader(trainer, tokenizer, val_rows, with_reasoning=variant != "hf")
         results[variant] = {"train_s": train_s, "test": test, "validation": val}
         trained[variant] = trainer.model
-        print(f"{variant:12s} train {train_s:6.1f}s  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "
-              f"val EM {val['exact_match']:.2f} F1 {val['f1']:.2f}  reasoning acc {val.get('reasoning_accuracy', float('nan')):.2f} "
-              f"macro-F1 {val.get('reasoning_macro_f1', float('nan')):.2f}", flush=True)
+        print(
+            f"{variant:12s} train {train_s:6.1f}s  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "
+            f"val EM {val['exact_match']:.2f} F1 {val['f1']:.2f}  reasoning acc {val.get('reasoning_accuracy', float('nan')):.2f} "
+            f"macro-F1 {val.get('reasoning_macro_f1', float('nan')):.2f}",
+            flush=True,
+        )
 
     if "ours-sdpa" in trained:
-        results["retrieval"] = retrieval_figures(trained["ours-sdpa"], tokenizer, args.backbone, val_rows, test_rows, args.out)
+        results["retrieval"] = retrieval_figures(
+            trained["ours-sdpa"], tokenizer, args.backbone, val_rows, test_rows, args.out
+        )
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "train_compare.json"), "w") as f:
         json.dump(results, f, indent=1)
@@ -152,23 +187,34 @@ def retrieval_figures(model, tokenizer, backbone, val_rows, test_rows, out_dir):
     def pool(rows):
         paragraphs, gold = [], []
         for r in rows:
-            if not paragraphs or paragraphs[-1] != r["context"]:
-                if r["context"] not in paragraphs:
-                    paragraphs.append(r["context"])
+            if r["context"] not in paragraphs:
+                paragraphs.append(r["context"])
             gold.append(paragraphs.index(r["context"]))
         return paragraphs, torch.tensor(gold)
 
     def recall(scores, gold):
         top = scores.topk(20, dim=1).indices
-        return {f"R@{k}": round(100 * (top[:, :k] == gold[:, None]).any(1).float().mean().item(), 1) for k in (1, 5, 20)}
+        return {
+            f"R@{k}": round(100 * (top[:, :k] == gold[:, None]).any(1).float().mean().item(), 1)
+            for k in (1, 5, 20)
+        }
 
     enc = dict(encoder=pipe.model, tokenizer=tokenizer)
     # hybrid weight chosen on validation
     vp, vg = pool(val_rows)
-    vindex = PassageIndex.build(vp, pipe.model, tokenizer, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer, show_progress=False)
+    vindex = PassageIndex.build(
+        vp,
+        pipe.model,
+        tokenizer,
+        dense_encoder=pipe.retriever_model,
+        dense_tokenizer=pipe.retriever_tokenizer,
+        show_progress=False,
+    )
     vq = [r["question"] for r in val_rows]
     vb = vindex.scores(vq, "bm25")
-    vd = vindex.scores(vq, "dense", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer)
+    vd = vindex.scores(
+        vq, "dense", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer
+    )
     sweep = {w: recall(combine_hybrid(vb, vd, w), vg)["R@1"] for w in (0.3, 0.4, 0.5, 0.6, 0.7)}
     best_w = max(sweep, key=sweep.get)
     figures["hybrid_weight_sweep_validation_R@1"] = sweep
@@ -176,14 +222,28 @@ def retrieval_figures(model, tokenizer, backbone, val_rows, test_rows, out_dir):
 
     tp, tg = pool(test_rows)
     tq = [r["question"] for r in test_rows]
-    index = PassageIndex.build(tp, pipe.model, tokenizer, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer, hybrid_weight=best_w, show_progress=False)
-    own = PassageIndex.build(tp, pipe.model, tokenizer, retrievers=("bm25", "dense"), hybrid_weight=best_w, show_progress=False)
+    index = PassageIndex.build(
+        tp,
+        pipe.model,
+        tokenizer,
+        dense_encoder=pipe.retriever_model,
+        dense_tokenizer=pipe.retriever_tokenizer,
+        hybrid_weight=best_w,
+        show_progress=False,
+    )
+    own = PassageIndex.build(
+        tp, pipe.model, tokenizer, retrievers=("bm25", "dense"), hybrid_weight=best_w, show_progress=False
+    )
     rows = {
         "bm25": index.scores(tq, "bm25"),
         "cls (fine-tuned QA model pooled [CLS])": index.scores(tq, "cls", **enc),
-        "dense (all-MiniLM-L6-v2 mean pooling)": index.scores(tq, "dense", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer),
+        "dense (all-MiniLM-L6-v2 mean pooling)": index.scores(
+            tq, "dense", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer
+        ),
         "dense (fine-tuned QA encoder mean pooling)": own.scores(tq, "dense", **enc),
-        f"hybrid (bm25 + MiniLM, w={best_w})": index.scores(tq, "hybrid", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer),
+        f"hybrid (bm25 + MiniLM, w={best_w})": index.scores(
+            tq, "hybrid", **enc, dense_encoder=pipe.retriever_model, dense_tokenizer=pipe.retriever_tokenizer
+        ),
         f"hybrid (bm25 + QA encoder, w={best_w})": own.scores(tq, "hybrid", **enc),
     }
     figures["recall_test"] = {name: recall(s, tg) for name, s in rows.items()}
@@ -197,7 +257,9 @@ def retrieval_figures(model, tokenizer, backbone, val_rows, test_rows, out_dir):
     pool_s = time.time() - start
     gold_answers = [pipe(question=r["question"], context=r["context"])[0]["answer"] for r in test_rows]
     figures["end_to_end_test"] = {
-        "pool (hybrid, top 3 passages)": squad_scores({r["id"]: a[0]["answer"] for r, a in zip(test_rows, pooled)}, refs),
+        "pool (hybrid, top 3 passages)": squad_scores(
+            {r["id"]: a[0]["answer"] for r, a in zip(test_rows, pooled)}, refs
+        ),
         "gold paragraph": squad_scores({r["id"]: a for r, a in zip(test_rows, gold_answers)}, refs),
         "pool_seconds": pool_s,
     }

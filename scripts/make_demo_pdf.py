@@ -35,7 +35,8 @@ def pick(data):
 
 
 def main(squad_json: str) -> None:
-    data = json.load(open(squad_json, encoding="utf-8"))["data"]
+    with open(squad_json, encoding="utf-8") as f:
+        data = json.load(f)["data"]
     paragraphs = pick(data)
     doc = pymupdf.open()
     page, y = None, 0

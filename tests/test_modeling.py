@@ -4,10 +4,14 @@ from transformers import AutoModel, AutoModelForQuestionAnswering, BertForQuesti
 
 from bert_qa_reasoning import (
     BertForQuestionAnsweringWithReasoning,
-    BertQAReasoningConfig,
     BertQAReasoningModel,
 )
-from bert_qa_reasoning.modeling_bert_qa_reasoning import pack_padded_batch, pad_packed, reasoning_loss, span_loss
+from bert_qa_reasoning.modeling_bert_qa_reasoning import (
+    pack_padded_batch,
+    pad_packed,
+    reasoning_loss,
+    span_loss,
+)
 
 SENTENCES = [
     ("What is the capital of France?", "Paris is the capital and most populous city of France."),
@@ -75,7 +79,11 @@ def test_packing_helpers_round_trip():
 def test_gradient_checkpointing_same_loss_and_grads(tiny_config):
     model = BertForQuestionAnsweringWithReasoning(tiny_config).train()
     ids = torch.randint(5, 100, (2, 12))
-    labels = dict(start_positions=torch.tensor([1, 3]), end_positions=torch.tensor([2, 5]), reasoning_labels=torch.tensor([0, 2]))
+    labels = dict(
+        start_positions=torch.tensor([1, 3]),
+        end_positions=torch.tensor([2, 5]),
+        reasoning_labels=torch.tensor([0, 2]),
+    )
     out = model(input_ids=ids, **labels)
     out.loss.backward()
     grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
@@ -92,7 +100,9 @@ def test_gradient_checkpointing_same_loss_and_grads(tiny_config):
 def test_span_loss_clamps_and_ignores_out_of_range_positions():
     start = torch.tensor([[0.0, 1.0, 2.0]])
     end = torch.tensor([[2.0, 1.0, 0.0]])
-    expected = (torch.log(torch.exp(start).sum()) - 2.0 + torch.log(torch.exp(end).sum()) - 2.0) / 2  # start=2, end=0
+    expected = (
+        torch.log(torch.exp(start).sum()) - 2.0 + torch.log(torch.exp(end).sum()) - 2.0
+    ) / 2  # start=2, end=0
     torch.testing.assert_close(span_loss(start, end, torch.tensor([2]), torch.tensor([0])), expected)
     # a position beyond the sequence is clamped to T and ignored: that side contributes NaN-free nothing
     loss = span_loss(start.repeat(2, 1), end.repeat(2, 1), torch.tensor([2, 99]), torch.tensor([0, 99]))
@@ -111,8 +121,12 @@ def test_total_loss_combines_weighted_parts(tiny_config):
     tiny_config.reasoning_loss_weight = 0.5
     model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
     ids = torch.randint(5, 100, (2, 10))
-    out = model(input_ids=ids, start_positions=torch.tensor([1, 2]), end_positions=torch.tensor([3, 4]),
-                reasoning_labels=torch.tensor([1, -100]))
+    out = model(
+        input_ids=ids,
+        start_positions=torch.tensor([1, 2]),
+        end_positions=torch.tensor([3, 4]),
+        reasoning_labels=torch.tensor([1, -100]),
+    )
     torch.testing.assert_close(out.loss, out.span_loss + 0.5 * out.reasoning_loss)
     span_only = model(input_ids=ids, start_positions=torch.tensor([1, 2]), end_positions=torch.tensor([3, 4]))
     torch.testing.assert_close(span_only.loss, out.span_loss)
@@ -120,7 +134,9 @@ def test_total_loss_combines_weighted_parts(tiny_config):
 
 def test_auto_classes_and_pretrained_integration(tiny_config, tmp_path):
     model = BertForQuestionAnsweringWithReasoning(tiny_config)
-    assert isinstance(AutoModelForQuestionAnswering.from_config(tiny_config), BertForQuestionAnsweringWithReasoning)
+    assert isinstance(
+        AutoModelForQuestionAnswering.from_config(tiny_config), BertForQuestionAnsweringWithReasoning
+    )
     assert isinstance(AutoModel.from_config(tiny_config), BertQAReasoningModel)
     vocab = tiny_config.vocab_size
     assert model.get_input_embeddings().num_embeddings == vocab
@@ -136,7 +152,8 @@ def test_loads_bert_for_question_answering_checkpoint(minilm_dir, tmp_path):
     ours = BertForQuestionAnsweringWithReasoning.from_pretrained(tmp_path)
     torch.testing.assert_close(ours.qa_outputs.weight, peer.qa_outputs.weight)
     torch.testing.assert_close(
-        ours.bert.encoder.layer[3].attention.self.key.weight, peer.bert.encoder.layer[3].attention.self.key.weight
+        ours.bert.encoder.layer[3].attention.self.key.weight,
+        peer.bert.encoder.layer[3].attention.self.key.weight,
     )
 
 

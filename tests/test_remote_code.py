@@ -32,7 +32,9 @@ def test_round_trip_in_a_process_that_cannot_import_the_package(minilm_dir, toke
     with torch.no_grad():
         expected = model(**enc)
         expected_base = model.bert(**enc).last_hidden_state
-    torch.save({"enc": dict(enc), "start": expected.start_logits, "base": expected_base}, tmp_path / "expected.pt")
+    torch.save(
+        {"enc": dict(enc), "start": expected.start_logits, "base": expected_base}, tmp_path / "expected.pt"
+    )
     script = BLOCKER + textwrap.dedent(
         f"""
         import torch

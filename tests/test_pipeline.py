@@ -1,0 +1,131 @@
+import pytest
+from transformers import BertForQuestionAnswering, pipeline
+
+import bert_qa_reasoning  # noqa: F401
+from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning, PassageIndex
+
+POOL = [
+    "The river flooded because of heavy rain in the mountains.",
+    "Paris is the capital of France and its largest city.",
+    "Marie Curie discovered radium and polonium.",
+]
+
+
+@pytest.fixture(scope="module")
+def pipe(minilm_dir, tokenizer):
+    model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir).eval()
+    return pipeline("qa-with-reasoning", model=model, tokenizer=tokenizer, retriever_model=minilm_dir)
+
+
+def _check(answer, passages):
+    assert set(answer) >= {
+        "answer",
+        "score",
+        "start",
+        "end",
+        "passage_id",
+        "passage",
+        "source",
+        "page",
+        "retrieval_score",
+        "reasoning",
+        "reasoning_scores",
+        "locations",
+    }
+    assert 0.0 <= answer["score"] <= 1.0
+    assert passages[answer["passage_id"]][answer["start"] : answer["end"]] == answer["answer"]
+    assert abs(sum(answer["reasoning_scores"].values()) - 1) < 1e-4
+
+
+def test_single_context_and_pool_and_batch(pipe):
+    out = pipe(question="What is the capital of France?", context=POOL[1], top_k=3)
+    assert isinstance(out, list) and 1 <= len(out) <= 3
+    for a in out:
+        _check(a, [POOL[1]])
+    assert sum(a["score"] for a in out) <= 1.0 + 1e-6
+    many = pipe(
+        question=["Who discovered radium?", "Why did the river flood?"], context=POOL, top_k_passages=2
+    )
+    assert len(many) == 2 and all(isinstance(x, list) for x in many)
+    for answers in many:
+        for a in answers:
+            _check(a, POOL)
+
+
+def test_retrieve_alone(pipe):
+    hits = pipe.retrieve(["Who discovered polonium?", "heavy rain flood"], context=POOL, top_k=2)
+    assert [h[0]["passage_id"] for h in hits] == [2, 0]
+    for retriever in ("bm25", "dense", "cls", "hybrid"):
+        assert len(pipe.retrieve("radium", context=POOL, top_k=3, retriever=retriever)[0]) == 3
+
+
+def test_long_passage_is_read_with_stride(pipe):
+    long = (
+        "Filler words about nothing in particular. " * 80 + "The treasure is hidden under the old oak tree."
+    )
+    out = pipe(
+        question="Where is the treasure hidden?",
+        context=long,
+        max_seq_len=64,
+        doc_stride=16,
+        max_answer_len=10,
+    )
+    _check(out[0], [long])
+
+
+def test_handle_impossible_answer(pipe):
+    out = pipe(question="Who?", context=POOL[0], handle_impossible_answer=True, top_k=1000)
+    assert any(a["answer"] == "" for a in out)
+
+
+def test_attached_index_with_provenance_and_save_load(pipe, tmp_path):
+    passages = [{"text": t, "source": "doc.pdf", "page": i + 1} for i, t in enumerate(POOL)]
+    index = pipe.build_index(passages)
+    index.save(str(tmp_path / "idx"))
+    loaded = PassageIndex.load(str(tmp_path / "idx"))
+    pipe.attach_index(loaded)
+    out = pipe(question="Who discovered radium?")
+    assert out[0]["source"] == "doc.pdf" and out[0]["page"] == 3
+    assert pipe.retrieve("radium")[0][0]["passage_id"] == 2
+
+
+def test_index_refuses_another_model(pipe, tmp_path, tiny_config, tokenizer):
+    index = pipe.build_index(POOL, retrievers=("bm25", "cls"))
+    other = pipeline(
+        "qa-with-reasoning", model=BertForQuestionAnsweringWithReasoning(tiny_config), tokenizer=tokenizer
+    )
+    with pytest.raises(ValueError, match="another encoder"):
+        other.attach_index(index)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"question": "", "context": POOL}, "empty question"),
+        ({"question": "Who?", "context": []}, "empty"),
+        ({"question": 3, "context": POOL}, "string"),
+        ({"question": "Who?", "context": [1, 2]}, "context must be"),
+        ({"question": "Who?", "context": POOL, "retriever": "magic"}, "unknown retriever"),
+        ({"question": "Who?", "context": POOL, "top_k": 0}, "top_k"),
+    ],
+)
+def test_bad_inputs(pipe, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pipe(**kwargs)
+
+
+def test_a_model_that_is_not_ours(minilm_dir, tokenizer):
+    with pytest.raises(ValueError, match="reasoning heads"):
+        pipeline(
+            "qa-with-reasoning",
+            model=BertForQuestionAnswering.from_pretrained(minilm_dir),
+            tokenizer=tokenizer,
+        )
+
+
+@pytest.mark.slow
+def test_large_pool_indexes_in_batches(pipe):
+    pool = [f"Passage number {i} talks about topic {i % 97} and item {i % 13}." for i in range(20000)]
+    index = PassageIndex.build(pool, retrievers=("bm25",))
+    assert len(index) == 20000
+    assert pipe.retrieve("topic 5 item 7", context=pool[:2000], top_k=3, retriever="bm25")[0][0]["score"] > 0
