@@ -29,6 +29,22 @@ _DEFAULTS = {
 }
 
 
+def _empty_answer(score: float) -> dict[str, Any]:
+    """The null answer: no span, no passage."""
+    return {
+        "answer": "",
+        "score": score,
+        "start": 0,
+        "end": 0,
+        "passage_id": None,
+        "passage": "",
+        "source": None,
+        "page": None,
+        "retrieval_score": None,
+        "locations": [],
+    }
+
+
 class QAWithReasoningPipeline(Pipeline):
     r"""
     Extractive question answering over one passage or a pool of passages, with retrieval, reasoning type and
@@ -190,6 +206,11 @@ class QAWithReasoningPipeline(Pipeline):
         retriever = retriever or self._default_retriever(index)
         if retriever not in RETRIEVERS:
             raise ValueError(f"Unknown retriever {retriever!r}; choose from {list(RETRIEVERS)}.")
+        return self._search(index, questions, retriever, top_k)
+
+    def _search(
+        self, index: PassageIndex, questions: list[str], retriever: str, top_k: int
+    ) -> list[list[dict]]:
         self._ensure_structures(index, retriever)
         return index.search(
             questions,
@@ -314,21 +335,7 @@ class QAWithReasoningPipeline(Pipeline):
         if options["handle_impossible_answer"]:
             pool.append(max(null_logits))
         if not pool:
-            return [
-                {
-                    "answer": "",
-                    "score": 0.0,
-                    "start": 0,
-                    "end": 0,
-                    "passage_id": None,
-                    "passage": "",
-                    "source": None,
-                    "page": None,
-                    "retrieval_score": None,
-                    "locations": [],
-                    **reasoning,
-                }
-            ]
+            return [{**_empty_answer(0.0), **reasoning}]
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
@@ -346,56 +353,27 @@ class QAWithReasoningPipeline(Pipeline):
                 "source": row.get("source"),
                 "page": row.get("page"),
             }
-            if key not in merged:
-                merged[key] = {
-                    "answer": answer,
-                    "score": 0.0,
-                    "start": start,
-                    "end": end,
-                    "passage_id": passage_id,
-                    "passage": row["text"],
-                    "source": row.get("source"),
-                    "page": row.get("page"),
-                    "retrieval_score": hits[hit]["score"],
-                    "locations": [],
-                    "_best": prob,
-                }
-            entry = merged[key]
+            fields = {
+                "answer": answer,
+                "start": start,
+                "end": end,
+                "passage_id": passage_id,
+                "passage": row["text"],
+                "source": row.get("source"),
+                "page": row.get("page"),
+                "retrieval_score": hits[hit]["score"],
+                "_best": prob,
+            }
+            entry = merged.setdefault(key, {**fields, "score": 0.0, "locations": []})
             entry["score"] += prob
             if location not in entry["locations"]:
                 entry["locations"].append(location)
             if prob > entry["_best"]:  # the strongest location is the one reported
-                entry.update(
-                    {
-                        "answer": answer,
-                        "start": start,
-                        "end": end,
-                        "passage_id": passage_id,
-                        "passage": row["text"],
-                        "source": row.get("source"),
-                        "page": row.get("page"),
-                        "retrieval_score": hits[hit]["score"],
-                        "_best": prob,
-                    }
-                )
+                entry.update(fields)
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
         if options["handle_impossible_answer"]:
             null_prob = math.exp(max(null_logits) - top) / z
-            answers.append(
-                {
-                    "answer": "",
-                    "score": null_prob,
-                    "start": 0,
-                    "end": 0,
-                    "passage_id": None,
-                    "passage": "",
-                    "source": None,
-                    "page": None,
-                    "retrieval_score": None,
-                    "locations": [],
-                    "_best": 0,
-                }
-            )
+            answers.append({**_empty_answer(null_prob), "_best": 0})
             answers.sort(key=lambda a: a["score"], reverse=True)
         out = []
         for a in answers[: options["top_k"]]:
@@ -433,16 +411,7 @@ class QAWithReasoningPipeline(Pipeline):
         if len(index) == 1:
             hits_all = [[{"passage_id": 0, "score": 1.0}] for _ in questions]
         else:
-            self._ensure_structures(index, retriever)
-            hits_all = index.search(
-                questions,
-                retriever,
-                top_k=options["top_k_passages"],
-                encoder=self.model,
-                tokenizer=self.tokenizer,
-                dense_encoder=self.retriever_model,
-                dense_tokenizer=self.retriever_tokenizer,
-            )
+            hits_all = self._search(index, questions, retriever, options["top_k_passages"])
         per_question = [
             self.preprocess({"question": q, "hits": h, "index": index}, **options)
             for q, h in zip(questions, hits_all)
