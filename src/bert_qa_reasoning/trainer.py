@@ -46,14 +46,12 @@ class QAWithReasoningTrainer(Trainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         outputs = model(**inputs)
-        start_logits, end_logits = outputs["start_logits"], outputs["end_logits"]
-        from .modeling_bert_qa_reasoning import reasoning_loss, span_loss
-
-        span = reasoning = None
-        if "start_positions" in inputs and "end_positions" in inputs:
-            span = span_loss(start_logits, end_logits, inputs["start_positions"], inputs["end_positions"])
-        if "reasoning_labels" in inputs and outputs.get("reasoning_logits") is not None:
-            reasoning = reasoning_loss(outputs["reasoning_logits"], inputs["reasoning_labels"])
+        # The model computed the loss parts from the labels in `inputs`; reuse them instead of recomputing.
+        # Our model returns `span_loss` / `reasoning_loss`; a plain QA model (the peer) returns its span loss as `loss`.
+        if "reasoning_logits" in outputs:
+            span, reasoning = outputs.get("span_loss"), outputs.get("reasoning_loss")
+        else:
+            span, reasoning = outputs.get("loss"), None
         if span is None and reasoning is None:
             raise ValueError(
                 "QAWithReasoningTrainer: the batch has neither span positions nor reasoning labels."
