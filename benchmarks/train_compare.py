@@ -202,14 +202,19 @@ def retrieval_figures(model, tokenizer, backbone, val_rows, test_rows, out_dir):
     enc = dict(encoder=pipe.model, tokenizer=tokenizer)
     # hybrid weight chosen on validation
     vp, vg = pool(val_rows)
-    vindex = PassageIndex.build(
-        vp,
-        pipe.model,
-        tokenizer,
-        dense_encoder=pipe.retriever_model,
-        dense_tokenizer=pipe.retriever_tokenizer,
-        show_progress=False,
-    )
+
+    def minilm_index(paragraphs, **kwargs):
+        return PassageIndex.build(
+            paragraphs,
+            pipe.model,
+            tokenizer,
+            dense_encoder=pipe.retriever_model,
+            dense_tokenizer=pipe.retriever_tokenizer,
+            show_progress=False,
+            **kwargs,
+        )
+
+    vindex = minilm_index(vp)
     vq = [r["question"] for r in val_rows]
     vb = vindex.scores(vq, "bm25")
     vd = vindex.scores(
@@ -222,15 +227,7 @@ def retrieval_figures(model, tokenizer, backbone, val_rows, test_rows, out_dir):
 
     tp, tg = pool(test_rows)
     tq = [r["question"] for r in test_rows]
-    index = PassageIndex.build(
-        tp,
-        pipe.model,
-        tokenizer,
-        dense_encoder=pipe.retriever_model,
-        dense_tokenizer=pipe.retriever_tokenizer,
-        hybrid_weight=best_w,
-        show_progress=False,
-    )
+    index = minilm_index(tp, hybrid_weight=best_w)
     own = PassageIndex.build(
         tp, pipe.model, tokenizer, retrievers=("bm25", "dense"), hybrid_weight=best_w, show_progress=False
     )
