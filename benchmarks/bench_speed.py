@@ -146,10 +146,13 @@ def main() -> None:
     parser.add_argument("--minilm", required=True)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=8)
+    parser.add_argument(
+        "--warmup", type=int, default=16, help="warm-up steps (compiled runs compile every shape here)"
+    )
     parser.add_argument("--shapes", nargs="+", default=["bert-base", "minilm"])
     parser.add_argument("--paddings", nargs="+", default=["max_length", "longest"])
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--compile-shapes", nargs="+", default=["bert-base"])
     parser.add_argument("--json-out")
     args = parser.parse_args()
 
@@ -171,7 +174,7 @@ def main() -> None:
             batches = make_batches(lengths, 16, args.batch_size, 30000, padding, 384, device)
             avg_len = sum(b["real_tokens"] for b in batches) / (len(batches) * args.batch_size)
             variants = [("hf sdpa", peer, None), ("ours sdpa", ours, "sdpa"), ("ours varlen", ours, "varlen")]
-            if args.compile:
+            if args.compile and shape in args.compile_shapes:
                 variants += [
                     ("hf sdpa +compile", peer, "compile"),
                     ("ours varlen +compile", ours, "varlen+compile"),
@@ -181,7 +184,8 @@ def main() -> None:
                 for label, model, impl in variants:
                     if model is ours:
                         ours.config._attn_implementation = "varlen" if impl and "varlen" in impl else "sdpa"
-                    runner = torch.compile(model, dynamic=True) if impl and "compile" in impl else model
+                    # plain torch.compile, as a user (or Trainer's torch_compile=True) would call it
+                    runner = torch.compile(model) if impl and "compile" in impl else model
                     # fresh copies of the weights for every training run: identical starting points
                     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                     result = time_model(runner, batches, mode == "train", args.steps, args.warmup)

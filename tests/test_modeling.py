@@ -7,6 +7,7 @@ from bert_qa_reasoning import (
     BertQAReasoningModel,
 )
 from bert_qa_reasoning.modeling_bert_qa_reasoning import (
+    gather_packed,
     pack_padded_batch,
     pad_packed,
     reasoning_loss,
@@ -74,6 +75,43 @@ def test_packing_helpers_round_trip():
     back = pad_packed(packed, p.indices, 3, 4)
     torch.testing.assert_close(back[mask.bool()], x[mask.bool()])
     assert (back[~mask.bool()] == 0).all()
+
+
+def test_packing_rounds_up_with_a_dummy_sequence():
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [0, 1, 1, 1]])
+    p = pack_padded_batch(mask, pad_to_multiple_of=4)
+    # 8 real tokens -> 12 rows: the dummy sequence is last and always non-empty
+    assert p.cu_seqlens.tolist() == [0, 3, 5, 8, 12]
+    assert p.indices.tolist()[8:] == [12] * 4 and p.position_ids.tolist()[8:] == [0] * 4
+    x = torch.randn(3, 4, 2)
+    packed = gather_packed(x, p.indices)
+    assert packed.shape == (12, 2) and (packed[8:] == 0).all()
+    back = pad_packed(packed + 1.0, p.indices, 3, 4)  # dummy rows (now 1.0) must not land anywhere
+    torch.testing.assert_close(back[mask.bool()], x[mask.bool()] + 1.0)
+    assert (back[~mask.bool()] == 0).all()
+
+
+@pytest.mark.parametrize("multiple", [0, 8])
+def test_varlen_padding_multiple_does_not_change_outputs_or_grads(tiny_config, multiple):
+    torch.manual_seed(0)
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()  # eval: no dropout, same maths
+    ids = torch.randint(5, 100, (3, 9))
+    mask = torch.ones_like(ids)
+    mask[0, 6:] = 0
+    mask[2, 4:] = 0
+    labels = dict(start_positions=torch.tensor([1, 3, 2]), end_positions=torch.tensor([2, 5, 3]))
+    ref = model(input_ids=ids, attention_mask=mask, **labels)
+    ref.loss.backward()
+    ref_grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad()
+    model.set_attn_implementation("varlen")
+    model.config.varlen_pad_to_multiple_of = multiple
+    out = model(input_ids=ids, attention_mask=mask, **labels)
+    out.loss.backward()
+    torch.testing.assert_close(out.loss, ref.loss, atol=1e-5, rtol=1e-5)
+    for n, p in model.named_parameters():
+        if n in ref_grads:
+            torch.testing.assert_close(p.grad, ref_grads[n], atol=1e-5, rtol=1e-4, msg=n)
 
 
 def test_gradient_checkpointing_same_loss_and_grads(tiny_config):

@@ -40,6 +40,10 @@ class BertQAReasoningConfig(PretrainedConfig):
             `["factual", "causal", "comparative"]` (or `reasoning_0 ...` for another size).
         reasoning_loss_weight (`float`, *optional*, defaults to 1.0): Weight of the reasoning cross-entropy
             in the total loss.
+        varlen_pad_to_multiple_of (`int`, *optional*, defaults to 256): On the `"varlen"` attention path, the
+            packed token count is padded up to a multiple of this with a dummy last sequence that attends only to
+            itself, so consecutive batches reuse a few shapes (the caching allocator, `torch.compile` and CUDA
+            graphs then see a handful of sizes instead of one per batch). Outputs are unchanged; 0 disables it.
 
     Raises:
         `ValueError`: when a size is not positive, `hidden_size` is not divisible by `num_attention_heads`,
@@ -75,6 +79,7 @@ class BertQAReasoningConfig(PretrainedConfig):
         reasoning_vocab_size: int = 3,
         reasoning_labels: list[str] | tuple[str, ...] | None = None,
         reasoning_loss_weight: float = 1.0,
+        varlen_pad_to_multiple_of: int = 256,
         **kwargs,
     ):
         # Keys that only make sense for the original `bert` model type; dropping them lets a BERT config.json
@@ -103,6 +108,7 @@ class BertQAReasoningConfig(PretrainedConfig):
             )
         self.reasoning_labels = list(reasoning_labels)
         self.reasoning_loss_weight = reasoning_loss_weight
+        self.varlen_pad_to_multiple_of = varlen_pad_to_multiple_of
         self.validate_bert_qa_reasoning()
 
     def validate_bert_qa_reasoning(self) -> None:
@@ -142,6 +148,11 @@ class BertQAReasoningConfig(PretrainedConfig):
         if len(set(labels)) != len(labels) or not all(isinstance(x, str) and x for x in labels):
             raise ValueError(
                 f"BertQAReasoningConfig.reasoning_labels must be unique non-empty strings, got {labels}."
+            )
+        multiple = self.varlen_pad_to_multiple_of
+        if not isinstance(multiple, int) or isinstance(multiple, bool) or multiple < 0:
+            raise ValueError(
+                f"BertQAReasoningConfig.varlen_pad_to_multiple_of must be an integer >= 0, got {multiple!r}."
             )
         if self.reasoning_loss_weight < 0:
             raise ValueError(

@@ -353,10 +353,11 @@ class PackedBatch:
     """Where the real tokens of a right- or left-padded batch live once packed.
 
     Attributes:
-        indices: flat positions (into B*T) of the real tokens, in order, (N,).
-        cu_seqlens: int32 cumulative lengths, (B + 1,), as variable-length attention expects.
-        max_seqlen: upper bound of any sequence length (the padded length T, so no host sync is needed).
-        position_ids: position of each real token inside its own sequence, (N,).
+        indices: flat positions (into B*T) of the packed rows, in order, (N,). Rows past the real tokens (the
+            dummy sequence that rounds N up, see `pack_padded_batch`) point at B*T, one past the end.
+        cu_seqlens: int32 cumulative lengths, (B + 1,), or (B + 2,) with the dummy sequence last.
+        max_seqlen: upper bound of any sequence length (known on the host, so attention needs no sync for it).
+        position_ids: position of each packed token inside its own sequence, (N,).
     """
 
     indices: torch.Tensor
@@ -365,23 +366,46 @@ class PackedBatch:
     position_ids: torch.Tensor
 
 
-def pack_padded_batch(attention_mask: torch.Tensor) -> PackedBatch:
-    """Computes the packing of a padded batch from its (B, T) 0/1 attention mask."""
+def pack_padded_batch(attention_mask: torch.Tensor, pad_to_multiple_of: int = 0) -> PackedBatch:
+    """Computes the packing of a padded batch from its (B, T) 0/1 attention mask.
+
+    With `pad_to_multiple_of=m > 0` the packed length N is rounded up to the next multiple of m above the real
+    token count (always at least one extra row) by a dummy last sequence, so batches share a few shapes.
+    """
     batch, seq_len = attention_mask.shape
     mask = attention_mask.bool()
     lengths = mask.sum(dim=1, dtype=torch.int32)  # (B,)
     cu_seqlens = F.pad(torch.cumsum(lengths, dim=0, dtype=torch.int32), (1, 0))  # (B + 1,)
-    indices = torch.nonzero(mask.flatten(), as_tuple=False).flatten()  # (N,)
+    flat_mask = mask.flatten()  # (B*T,)
+    max_seqlen = seq_len
+    if pad_to_multiple_of > 0:
+        # The one host sync of the path: the packed size must be known to allocate it.
+        total = (int(lengths.sum()) // pad_to_multiple_of + 1) * pad_to_multiple_of
+        # Rows past the real tokens get index B*T: a row one past the end, dropped again by `pad_packed`.
+        indices = torch.nonzero_static(flat_mask, size=total, fill_value=batch * seq_len).flatten()  # (N,)
+        cu_seqlens = F.pad(cu_seqlens, (0, 1), value=total)  # (B + 2,): the dummy sequence is the last one
+        max_seqlen = max(seq_len, pad_to_multiple_of)
+    else:
+        indices = torch.nonzero(flat_mask, as_tuple=False).flatten()  # (N,)
     # Positions count real tokens only, so left padding gets the same positions as right padding.
-    position_ids = (torch.cumsum(mask, dim=1) - 1).flatten()[indices]  # (N,)
-    return PackedBatch(indices=indices, cu_seqlens=cu_seqlens, max_seqlen=seq_len, position_ids=position_ids)
+    positions = F.pad((torch.cumsum(mask, dim=1) - 1).flatten(), (0, 1))  # (B*T + 1,): dummy rows get 0
+    return PackedBatch(
+        indices=indices, cu_seqlens=cu_seqlens, max_seqlen=max_seqlen, position_ids=positions[indices]
+    )
+
+
+def gather_packed(padded: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+    """Rows of a (B, T, ...) tensor at packed `indices` -> (N, ...); the one-past-the-end index reads zeros."""
+    flat = padded.reshape(-1, *padded.shape[2:])  # (B*T, ...)
+    flat = torch.cat([flat, flat.new_zeros(1, *flat.shape[1:])])  # (B*T + 1, ...)
+    return flat[indices]
 
 
 def pad_packed(packed: torch.Tensor, indices: torch.Tensor, batch: int, seq_len: int) -> torch.Tensor:
-    """Scatters packed (N, C) rows back to a zero-padded (B, T, C) tensor."""
-    out = packed.new_zeros(batch * seq_len, packed.shape[-1])  # (B*T, C)
+    """Scatters packed (N, C) rows back to a zero-padded (B, T, C) tensor; dummy rows are dropped."""
+    out = packed.new_zeros(batch * seq_len + 1, packed.shape[-1])  # (B*T + 1, C): the last row takes dummies
     out = out.index_copy(0, indices, packed)
-    return out.view(batch, seq_len, -1)  # (B, T, C)
+    return out[:-1].view(batch, seq_len, -1)  # (B, T, C)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -503,8 +527,8 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         if use_packed:
             if attention_mask is None:
                 attention_mask = torch.ones(batch, seq_len, dtype=torch.long, device=device)
-            packing = pack_padded_batch(attention_mask)
-            flat = lambda t: None if t is None else t.reshape(batch * seq_len, *t.shape[2:])[packing.indices]  # noqa: E731
+            packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
+            flat = lambda t: None if t is None else gather_packed(t, packing.indices)  # noqa: E731
             hidden = self.embeddings(
                 flat(input_ids),
                 flat(token_type_ids),
@@ -695,6 +719,7 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
 
 
 __all__ = [
+    "gather_packed",
     "BertForQuestionAnsweringWithReasoning",
     "BertQAReasoningModel",
     "BertQAReasoningPreTrainedModel",
