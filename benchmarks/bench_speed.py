@@ -168,6 +168,12 @@ def main() -> None:
         f"# {name}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; {len(lengths)} SQuAD windows, mean {sum(lengths) / len(lengths):.1f} real tokens"
     )
     rows = []
+
+    def save() -> None:  # after every row, so a run cut short still leaves its numbers
+        if args.json_out:
+            with open(args.json_out, "w") as f:
+                json.dump({"device": name, "date": time.strftime("%Y-%m-%d"), "rows": rows}, f, indent=1)
+
     for shape in args.shapes:
         peer, ours = build_pair(shape, args.minilm, device)
         for padding in args.paddings:
@@ -213,6 +219,7 @@ def main() -> None:
                         f"{result['peak_gib']:6.2f} GiB  MFU {100 * mfu:5.1f}%  x{result['seq_s'] / base:.2f}",
                         flush=True,
                     )
+                    save()
                     torch._dynamo.reset()
         del peer, ours
         torch.cuda.empty_cache()
@@ -245,9 +252,7 @@ def main() -> None:
         print(
             f"cpu latency minilm {label}: {ms:.1f} ms ({torch.get_num_threads()} threads, {enc['input_ids'].shape[1]} tokens)"
         )
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump({"device": name, "date": time.strftime("%Y-%m-%d"), "rows": rows}, f, indent=1)
+    save()
 
 
 if __name__ == "__main__":
