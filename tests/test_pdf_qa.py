@@ -160,7 +160,7 @@ def test_qa_config_spans_and_labels(tmp_path):
     ds = load_pdf_qa(path, name="qa", cache_dir=str(tmp_path / "c"), strategies=["patterns"])
     names = ds.features["reasoning_label"].names
     rows = {r["question"]: (r["answers"]["text"][0], names[r["reasoning_label"]]) for r in ds}
-    assert rows["Why the river flooded?"] == ("heavy rain", "causal")
+    assert rows["Why did the river flood?"] == ("heavy rain", "causal")
     assert rows["What is larger than Lyon?"] == ("Paris", "comparative")
     assert rows["In what year was the museum founded?"] == ("1890", "factual")
     for r in ds:
@@ -172,6 +172,58 @@ def test_squad_config_keeps_every_answer_and_labels(tmp_path):
     ds = load_pdf_qa(SQUAD, name="squad", article_range="test", cache_dir=str(tmp_path))
     assert len(ds) == 1589
     assert max(len(a["text"]) for a in ds["answers"]) >= 3
+
+
+@pytest.mark.parametrize(
+    "sentence, question, answer",
+    [
+        ("The river flooded because of heavy rain.", "Why did the river flood?", "heavy rain"),
+        (
+            "Competition amongst workers tends to drive down wages due to the expendable nature of the worker.",
+            "Why does competition amongst workers tend to drive down wages?",
+            "the expendable nature of the worker",
+        ),
+        ("The dam was closed because of poor maintenance.", "Why was the dam closed?", "poor maintenance"),
+        (
+            "The museum was founded in 1890 by a merchant.",
+            "In what year was the museum founded by a merchant?",
+            "1890",
+        ),
+        ("In 1932, the bridge opened to traffic.", "In what year did the bridge open to traffic?", "1932"),
+        (
+            "Hurricane Floyd caused damage mainly to Jacksonville Beach.",
+            "What caused damage mainly to Jacksonville Beach?",
+            "Hurricane Floyd",
+        ),
+        (
+            "A progressive tax is a tax whose rate rises with income.",
+            "What is a progressive tax?",
+            "a tax whose rate rises with income",
+        ),
+    ],
+)
+def test_pattern_questions_are_grammatical(sentence, question, answer):
+    got = {qa.question: qa.answer_text for qa in generate_questions(sentence, "doc.pdf", 1, ("patterns",))}
+    assert got.get(question) == answer, got
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He found the time there frustrating because of the weather.",  # pronoun subject: no context
+        "Among the cities that line the coast is a small port.",  # prepositional phrase, not a subject
+        "Genghis Khan united the tribes in 1206 and became Great Khan.",  # two predicates
+        "His method is described in the Jade Mirror, written in 1303.",  # the year dates a modifier
+        "The Red Turban Rebellion started in 1351 but grew into an uprising.",
+    ],
+)
+def test_pattern_generator_skips_what_it_cannot_phrase(sentence):
+    assert generate_questions(sentence, "doc.pdf", 1, ("patterns",)) == []
+
+
+def test_elliptic_superlative_gives_no_comparative_question():
+    questions = generate_questions("The collection is the largest in the world.", "doc.pdf", 1, ("patterns",))
+    assert [qa for qa in questions if qa.reasoning_label == "comparative"] == []
 
 
 @settings(max_examples=60, deadline=None)
