@@ -159,7 +159,9 @@ def test_two_process_cpu_ddp_through_accelerate_launch(tiny_model_dir, tiny_squa
         sys.executable,
         "-m",
         "accelerate.commands.launch",
-        "--cpu",
+        # `--cpu` would start one process; `--multi_gpu` starts them through torchrun, and `--use_cpu` below makes
+        # each join a gloo process group on the CPU.
+        "--multi_gpu",
         "--num_processes",
         "2",
         "--num_machines",
@@ -192,3 +194,6 @@ def test_two_process_cpu_ddp_through_accelerate_launch(tiny_model_dir, tiny_squa
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert os.path.exists(os.path.join(out, "model.safetensors"))
+    with open(os.path.join(out, "README.md")) as f:
+        card = f.read()
+    assert "| world_size | 2 |" in card  # both ranks joined one process group and "| lr_scheduler_type | linear |" in card

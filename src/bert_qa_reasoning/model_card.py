@@ -100,7 +100,12 @@ class ModelCardCallback(TrainerCallback):
         self.card = card
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
-        self.card.hyperparameters = {k: getattr(args, k) for k in _HYPERPARAMETERS if hasattr(args, k)}
+        # enums (lr_scheduler_type) by their value: "linear", not "SchedulerType.LINEAR"
+        self.card.hyperparameters = {
+            k: getattr(getattr(args, k), "value", getattr(args, k))
+            for k in _HYPERPARAMETERS
+            if hasattr(args, k)
+        }
         self.card.hyperparameters["world_size"] = args.world_size
         if model is not None and hasattr(model, "config"):
             self.card.reasoning_labels = list(

@@ -158,6 +158,12 @@ def train_qa(
         processing_class=tokenizer,
         callbacks=[ModelCardCallback(card)],
     )
+    logger.info(
+        "training on %s, world size %d (process %d)",
+        training_args.device,
+        training_args.world_size,
+        training_args.process_index,
+    )
     trainer.train(resume_from_checkpoint=resume_from_checkpoint)
     metrics: dict[str, float] = {}
     if eval_features is not None:
