@@ -196,4 +196,6 @@ def test_two_process_cpu_ddp_through_accelerate_launch(tiny_model_dir, tiny_squa
     assert os.path.exists(os.path.join(out, "model.safetensors"))
     with open(os.path.join(out, "README.md")) as f:
         card = f.read()
-    assert "| world_size | 2 |" in card  # both ranks joined one process group and "| lr_scheduler_type | linear |" in card
+    assert (
+        "| world_size | 2 |" in card
+    )  # both ranks joined one process group and "| lr_scheduler_type | linear |" in card

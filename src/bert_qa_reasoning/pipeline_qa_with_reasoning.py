@@ -12,9 +12,12 @@ from typing import Any
 
 import torch
 from transformers import Pipeline
+from transformers.utils import logging
 
 from .features import best_spans
-from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex
+from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex, encoder_fingerprint
+
+logger = logging.get_logger(__name__)
 
 _DEFAULTS = {
     "top_k": 1,
@@ -107,6 +110,18 @@ class QAWithReasoningPipeline(Pipeline):
         if "cls" in index.embeddings:
             index.check_encoder("cls", self.model)
         if "dense" in index.embeddings:
+            name = index.meta.get("dense_encoder_name")
+            if (
+                self.retriever_model is None
+                and name
+                and encoder_fingerprint(self.model) != index.meta.get("dense_encoder")
+            ):
+                # The index was built with a separate sentence-embedding model: load the one it names.
+                try:
+                    self.retriever_model, self.retriever_tokenizer = self._load_retriever_model(name)
+                    logger.info("loaded the index's dense retriever model %s", name)
+                except OSError:
+                    pass  # check_encoder below says what to pass instead
             index.check_encoder(
                 "dense", self.retriever_model if self.retriever_model is not None else self.model
             )
@@ -174,7 +189,7 @@ class QAWithReasoningPipeline(Pipeline):
 
     def _ensure_structures(self, index: PassageIndex, retriever: str) -> None:
         """Ad-hoc pools get their retrieval structures on first use."""
-        from .retrieval import BM25, embed_texts, encoder_fingerprint
+        from .retrieval import BM25, embed_texts
 
         if retriever in ("bm25", "hybrid") and index.bm25 is None:
             index.bm25 = BM25().fit(index.texts)
