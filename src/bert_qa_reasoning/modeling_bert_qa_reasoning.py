@@ -27,6 +27,7 @@ from transformers import AttentionInterface, PreTrainedModel
 from transformers.activations import ACT2FN
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPooling
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.utils import ModelOutput, logging
 
 from .configuration_bert_qa_reasoning import BertQAReasoningConfig
@@ -135,6 +136,19 @@ ATTENTION_FUNCTIONS = {
     VARLEN_IMPLEMENTATION: sdpa_attention_forward,
 }
 
+
+def attention_function(implementation: str):
+    """The attention function for `config._attn_implementation`.
+
+    eager / sdpa / varlen are this file's own (boolean masks, exact parity with `BertModel`); any other name
+    registered with transformers' `AttentionInterface` (a custom function, `flex_attention`, a Hub kernel) comes
+    from that registry and is called with the same arguments.
+    """
+    if implementation in ATTENTION_FUNCTIONS:
+        return ATTENTION_FUNCTIONS[implementation]
+    return ALL_ATTENTION_FUNCTIONS.get_interface(implementation, sdpa_attention_forward)
+
+
 # transformers validates `attn_implementation` against its registry; registering "varlen" makes
 # `from_pretrained(..., attn_implementation="varlen")` and `set_attn_implementation("varlen")` accepted.
 if VARLEN_IMPLEMENTATION not in AttentionInterface._global_mapping:
@@ -172,6 +186,7 @@ class BertQAReasoningSelfAttention(nn.Module):
         self.num_attention_heads = config.num_attention_heads
         self.attention_head_size = config.hidden_size // config.num_attention_heads
         self.scaling = self.attention_head_size**-0.5
+        self.is_causal = False  # read by transformers' registered attention functions
         self.query = nn.Linear(config.hidden_size, config.hidden_size)
         self.key = nn.Linear(config.hidden_size, config.hidden_size)
         self.value = nn.Linear(config.hidden_size, config.hidden_size)
@@ -192,7 +207,7 @@ class BertQAReasoningSelfAttention(nn.Module):
         implementation = self.config._attn_implementation or "sdpa"
         if output_attentions:
             implementation = "eager"  # only eager materialises the probabilities
-        attention = ATTENTION_FUNCTIONS.get(implementation, sdpa_attention_forward)
+        attention = attention_function(implementation)
         output, probs = attention(
             self,
             query,
