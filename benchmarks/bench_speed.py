@@ -121,6 +121,23 @@ def time_model(model, batches, train: bool, steps: int, warmup: int):
     }
 
 
+@torch.inference_mode()
+def graph_check(model, batches) -> float:
+    """Largest difference between the CUDA-graph and the eager varlen outputs over real tokens of every batch."""
+    model.eval()
+    worst = 0.0
+    for batch in batches:
+        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            model.config.varlen_cuda_graphs = False
+            eager = model(**inputs).start_logits.float()
+            model.config.varlen_cuda_graphs = True
+            graphed = model(**inputs).start_logits.float()
+        real = batch["attention_mask"].bool()
+        worst = max(worst, (eager - graphed)[real].abs().max().item())
+    return worst
+
+
 def build_pair(shape: str, minilm_dir: str, device):
     from transformers import BertConfig, BertForQuestionAnswering
 
@@ -151,6 +168,7 @@ def main() -> None:
     )
     parser.add_argument("--shapes", nargs="+", default=["bert-base", "minilm"])
     parser.add_argument("--paddings", nargs="+", default=["max_length", "longest"])
+    parser.add_argument("--modes", nargs="+", default=["train", "infer"])
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--compile-shapes", nargs="+", default=["bert-base"])
     parser.add_argument("--json-out")
@@ -185,11 +203,17 @@ def main() -> None:
                     ("hf sdpa +compile", peer, "compile"),
                     ("ours varlen +compile", ours, "varlen+compile"),
                 ]
-            for mode in ("train", "infer"):
+            for mode in args.modes:
                 base = None
-                for label, model, impl in variants:
+                extra = [("ours varlen +cuda graphs", ours, "varlen+graphs")] if mode == "infer" else []
+                for label, model, impl in variants + extra:
                     if model is ours:
                         ours.config._attn_implementation = "varlen" if impl and "varlen" in impl else "sdpa"
+                        ours.config.varlen_cuda_graphs = bool(impl and "graphs" in impl)
+                        if ours.config.varlen_cuda_graphs:
+                            print(
+                                f"    graphs vs eager, max |start logit| diff: {graph_check(ours, batches)}"
+                            )
                     # plain torch.compile, as a user (or Trainer's torch_compile=True) would call it
                     runner = torch.compile(model) if impl and "compile" in impl else model
                     # fresh copies of the weights for every training run: identical starting points
@@ -220,6 +244,7 @@ def main() -> None:
                         flush=True,
                     )
                     save()
+                    ours.clear_cuda_graphs()
                     torch._dynamo.reset()
         del peer, ours
         torch.cuda.empty_cache()

@@ -66,6 +66,18 @@ def test_varlen_path_matches_padded_on_cpu(minilm_dir, tokenizer):
     torch.testing.assert_close(padded.reasoning_logits, packed.reasoning_logits, atol=1e-5, rtol=1e-5)
 
 
+def test_cuda_graph_option_is_inert_off_cuda_and_in_training(tiny_config):
+    tiny_config.varlen_cuda_graphs = True
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
+    model.set_attn_implementation("varlen")
+    ids = torch.randint(5, 100, (2, 7))
+    with torch.no_grad():
+        graphed = model(input_ids=ids).start_logits
+        model.config.varlen_cuda_graphs = False
+        torch.testing.assert_close(graphed, model(input_ids=ids).start_logits)
+    assert model.bert._cuda_graphs == {}  # CPU: nothing captured
+
+
 def test_attention_registered_with_transformers_is_used(tiny_config):
     from transformers import AttentionInterface
 

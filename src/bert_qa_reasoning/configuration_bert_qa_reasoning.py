@@ -44,6 +44,11 @@ class BertQAReasoningConfig(PretrainedConfig):
             packed token count is padded up to a multiple of this with a dummy last sequence that attends only to
             itself, so consecutive batches reuse a few shapes (the caching allocator, `torch.compile` and CUDA
             graphs then see a handful of sizes instead of one per batch). Outputs are unchanged; 0 disables it.
+        varlen_cuda_graphs (`bool`, *optional*, defaults to `False`): On the `"varlen"` path, for inference on CUDA
+            (no gradients, eval mode), replay the packed encoder as a CUDA graph captured once per packed size (needs
+            `varlen_pad_to_multiple_of > 0`). Removes the per-kernel CPU launch cost that bounds small batches; each
+            captured size keeps its output buffer (graphs share one memory pool). `model.clear_cuda_graphs()` frees
+            them.
 
     Raises:
         `ValueError`: when a size is not positive, `hidden_size` is not divisible by `num_attention_heads`,
@@ -80,6 +85,7 @@ class BertQAReasoningConfig(PretrainedConfig):
         reasoning_labels: list[str] | tuple[str, ...] | None = None,
         reasoning_loss_weight: float = 1.0,
         varlen_pad_to_multiple_of: int = 256,
+        varlen_cuda_graphs: bool = False,
         **kwargs,
     ):
         # Keys that only make sense for the original `bert` model type; dropping them lets a BERT config.json
@@ -109,6 +115,7 @@ class BertQAReasoningConfig(PretrainedConfig):
         self.reasoning_labels = list(reasoning_labels)
         self.reasoning_loss_weight = reasoning_loss_weight
         self.varlen_pad_to_multiple_of = varlen_pad_to_multiple_of
+        self.varlen_cuda_graphs = bool(varlen_cuda_graphs)
         self.validate_bert_qa_reasoning()
 
     def validate_bert_qa_reasoning(self) -> None:

@@ -18,6 +18,7 @@ its sibling configuration file.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -35,6 +36,7 @@ from .configuration_bert_qa_reasoning import BertQAReasoningConfig
 logger = logging.get_logger(__name__)
 
 VARLEN_IMPLEMENTATION = "varlen"
+MAX_CUDA_GRAPHS = 64  # captured packed sizes per model; beyond this the varlen path runs eagerly
 AUTO_MAP = {
     "AutoConfig": "configuration_bert_qa_reasoning.BertQAReasoningConfig",
     "AutoModel": "modeling_bert_qa_reasoning.BertQAReasoningModel",
@@ -489,7 +491,78 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self.embeddings = BertQAReasoningEmbeddings(config)
         self.encoder = BertQAReasoningEncoder(config)
         self.pooler = BertQAReasoningPooler(config) if add_pooling_layer else None
+        self._cuda_graphs: dict[tuple, tuple] = {}
+        self._cuda_graph_pool = None
         self.post_init()
+
+    # ----------------------------------------------------------------------------------------------------------
+    # CUDA graphs for varlen inference (config.varlen_cuda_graphs)
+    # ----------------------------------------------------------------------------------------------------------
+    def clear_cuda_graphs(self) -> None:
+        """Drops every captured CUDA graph of the varlen inference path and its memory."""
+        self._cuda_graphs.clear()
+        self._cuda_graph_pool = None
+
+    def _can_graph(self, hidden: torch.Tensor, output_hidden_states: bool) -> bool:
+        return (
+            getattr(self.config, "varlen_cuda_graphs", False)
+            and self.config.varlen_pad_to_multiple_of > 0  # otherwise every batch has its own size
+            and hidden.is_cuda
+            and not self.training
+            and not torch.is_grad_enabled()
+            and not output_hidden_states
+            and not torch.compiler.is_compiling()
+            and len(self._cuda_graphs) < MAX_CUDA_GRAPHS
+        )
+
+    def _graphed_encoder(
+        self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int
+    ) -> torch.Tensor:
+        """Runs the packed encoder by replaying a CUDA graph captured for this (N, C) size; captures it first."""
+        max_seqlen = -(-max_seqlen // 128) * 128  # an upper bound is enough: fewer distinct graphs
+        autocast = torch.is_autocast_enabled("cuda")
+        autocast_dtype = torch.get_autocast_dtype("cuda") if autocast else None
+        key = (
+            tuple(hidden.shape),
+            hidden.dtype,
+            tuple(cu_seqlens.shape),
+            max_seqlen,
+            autocast_dtype,
+            hidden.device,
+        )
+        entry = self._cuda_graphs.get(key)
+        if entry is None:
+            entry = self._cuda_graphs[key] = self._capture(hidden, cu_seqlens, max_seqlen, autocast_dtype)
+        graph, static_hidden, static_cu_seqlens, static_out = entry
+        static_hidden.copy_(hidden)
+        static_cu_seqlens.copy_(cu_seqlens)
+        graph.replay()
+        return static_out.clone()  # the next replay overwrites static_out
+
+    def _capture(self, hidden, cu_seqlens, max_seqlen, autocast_dtype):
+        static_hidden, static_cu_seqlens = hidden.clone(), cu_seqlens.clone()
+
+        def run() -> torch.Tensor:
+            # Autocast's weight-cast cache must be off while capturing: the casts are recorded into the graph.
+            cast = (
+                torch.autocast("cuda", dtype=autocast_dtype, cache_enabled=False)
+                if autocast_dtype is not None
+                else contextlib.nullcontext()
+            )
+            with cast:
+                return self.encoder(static_hidden, cu_seqlens=static_cu_seqlens, max_seqlen=max_seqlen)[0]
+
+        # Warm up on a side stream first (kernel selection, workspaces), as CUDA graph capture requires.
+        side = torch.cuda.Stream(device=hidden.device)
+        side.wait_stream(torch.cuda.current_stream(hidden.device))
+        with torch.cuda.stream(side):
+            run()
+        torch.cuda.current_stream(hidden.device).wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self._cuda_graph_pool):
+            static_out = run()
+        self._cuda_graph_pool = graph.pool()  # later sizes share the pool: only one graph runs at a time
+        return graph, static_hidden, static_cu_seqlens, static_out
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings
@@ -550,12 +623,18 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
                 flat(position_ids) if position_ids is not None else packing.position_ids,
                 flat(inputs_embeds),
             )  # (N, C)
-            hidden, all_hidden, _ = self.encoder(
-                hidden,
-                cu_seqlens=packing.cu_seqlens,
-                max_seqlen=packing.max_seqlen,
-                output_hidden_states=output_hidden_states,
-            )
+            if self._can_graph(hidden, output_hidden_states):
+                hidden, all_hidden = (
+                    self._graphed_encoder(hidden, packing.cu_seqlens, packing.max_seqlen),
+                    None,
+                )
+            else:
+                hidden, all_hidden, _ = self.encoder(
+                    hidden,
+                    cu_seqlens=packing.cu_seqlens,
+                    max_seqlen=packing.max_seqlen,
+                    output_hidden_states=output_hidden_states,
+                )
             sequence_output = pad_packed(hidden, packing.indices, batch, seq_len)  # (B, T, C)
             if all_hidden is not None:
                 all_hidden = [pad_packed(h, packing.indices, batch, seq_len) for h in all_hidden]
