@@ -76,6 +76,7 @@ def test_cuda_graph_option_is_inert_off_cuda_and_in_training(tiny_config):
         model.config.varlen_cuda_graphs = False
         torch.testing.assert_close(graphed, model(input_ids=ids).start_logits)
     assert model.bert._cuda_graphs == {}  # CPU: nothing captured
+    model.clear_cuda_graphs()
 
 
 def test_attention_registered_with_transformers_is_used(tiny_config):

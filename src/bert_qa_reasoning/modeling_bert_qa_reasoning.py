@@ -746,6 +746,10 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
         self.reasoning_output = nn.Linear(config.hidden_size, config.reasoning_vocab_size)
         self.post_init()
 
+    def clear_cuda_graphs(self) -> None:
+        """Drops every captured CUDA graph of the varlen inference path (see `config.varlen_cuda_graphs`)."""
+        self.bert.clear_cuda_graphs()
+
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
