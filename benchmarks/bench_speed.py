@@ -138,6 +138,43 @@ def graph_check(model, batches) -> float:
     return worst
 
 
+def train_graph_check(model, batches) -> str:
+    """Loss and gradients of the CUDA-graph training path vs eager varlen, dropout off, over three batches (the
+    first captures, the others replay)."""
+    dropouts = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    saved = [m.p for m in dropouts]
+    for m in dropouts:
+        m.p = 0.0
+    model.train()
+    worst_loss, worst_grad = 0.0, 0.0
+    keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
+    for batch in batches[:3]:
+        results = []
+        for graphs in (False, True):
+            model.config.varlen_cuda_graphs = graphs
+            model.zero_grad(set_to_none=True)
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                loss = model(**{k: batch[k] for k in keys}).loss
+            loss.backward()
+            results.append(
+                (
+                    loss.item(),
+                    {n: p.grad.float().clone() for n, p in model.named_parameters() if p.grad is not None},
+                )
+            )
+        (l0, g0), (l1, g1) = results
+        worst_loss = max(worst_loss, abs(l0 - l1))
+        worst_grad = max(
+            worst_grad, max(((g0[n] - g1[n]).norm() / g0[n].norm().clamp(min=1e-12)).item() for n in g0)
+        )
+        assert g0.keys() == g1.keys()
+    for m, p in zip(dropouts, saved):
+        m.p = p
+    model.zero_grad(set_to_none=True)
+    model.clear_cuda_graphs()  # captured with dropout off: capture again for the timed run
+    return f"max |loss diff| {worst_loss:.2e}, max relative grad diff {worst_grad:.2e}"
+
+
 def build_pair(shape: str, minilm_dir: str, device):
     from transformers import BertConfig, BertForQuestionAnswering
 
@@ -205,7 +242,7 @@ def main() -> None:
                 ]
             for mode in args.modes:
                 base = None
-                extra = [("ours varlen +cuda graphs", ours, "varlen+graphs")] if mode == "infer" else []
+                extra = [("ours varlen +cuda graphs", ours, "varlen+graphs")]
                 for label, model, impl in variants + extra:
                     if model is ours:
                         ours.config._attn_implementation = "varlen" if impl and "varlen" in impl else "sdpa"
@@ -219,6 +256,11 @@ def main() -> None:
                     # fresh copies of the weights for every training run: identical starting points
                     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                     result = time_model(runner, batches, mode == "train", args.steps, args.warmup)
+                    if impl and "graphs" in impl and mode == "train" and ours.bert._train_graph is not None:
+                        g = ours.bert._train_graph
+                        print(
+                            f"    training graph: capacity {g.capacity} tokens, {ours.bert._train_graph_captures} capture(s)"
+                        )
                     model.load_state_dict(state)
                     mfu = (
                         result["tok_s"]

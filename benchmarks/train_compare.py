@@ -84,8 +84,9 @@ def main() -> None:
         "--runs",
         nargs="+",
         default=["hf:42", "ours-sdpa:42", "ours-varlen:42"],
-        help="variant:seed[,seed...] with variant hf, ours-sdpa or ours-varlen",
+        help="variant:seed[,seed...] with variant hf, ours-sdpa, ours-varlen or ours-varlengraphs",
     )
+    parser.add_argument("--skip-retrieval", action="store_true")
     args = parser.parse_args()
 
     from transformers import (
@@ -122,8 +123,12 @@ def main() -> None:
             keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
         else:
             impl = variant.split("-")[1]
+            graphs = impl == "varlengraphs"  # the varlen path with CUDA graphs (config.varlen_cuda_graphs)
             model = BertForQuestionAnsweringWithReasoning.from_pretrained(
-                args.backbone, dtype=torch.float32, attn_implementation=impl
+                args.backbone,
+                dtype=torch.float32,
+                attn_implementation="varlen" if graphs else impl,
+                varlen_cuda_graphs=graphs,
             )
             keys = (
                 "input_ids",
@@ -192,7 +197,7 @@ def main() -> None:
             flush=True,
         )
     results["summary"] = summary
-    if "ours-sdpa" in trained:
+    if "ours-sdpa" in trained and not args.skip_retrieval:
         results["retrieval"] = retrieval_figures(
             trained["ours-sdpa"], tokenizer, args.backbone, test_rows, args.out
         )

@@ -125,6 +125,23 @@ def test_packing_rounds_up_with_a_dummy_sequence():
     assert (back[~mask.bool()] == 0).all()
 
 
+def test_fixed_capacity_packing_for_cuda_graphs():
+    from bert_qa_reasoning.modeling_bert_qa_reasoning import DUMMY_SEQUENCES
+
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [0, 1, 1, 1]])
+    p = pack_padded_batch(mask, capacity=24, max_seqlen=16)
+    cu = p.cu_seqlens.tolist()
+    assert len(cu) == 3 + 1 + DUMMY_SEQUENCES and cu[:4] == [0, 3, 5, 8] and cu[-1] == 24
+    assert all(b - a >= 1 for a, b in zip(cu[3:], cu[4:]))  # every dummy sequence is non-empty
+    assert p.indices.shape == (24,) and p.max_seqlen == 16
+    x = torch.randn(3, 4, 2)
+    back = pad_packed(gather_packed(x, p.indices) + 1.0, p.indices, 3, 4)
+    torch.testing.assert_close(back[mask.bool()], x[mask.bool()] + 1.0)
+    assert (
+        pack_padded_batch(mask, capacity=8 + DUMMY_SEQUENCES - 1) is None
+    )  # does not fit: caller runs eagerly
+
+
 def test_varlen_padding_multiple_does_not_change_outputs_or_grads(tiny_config):
     torch.manual_seed(0)
     model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()  # eval: no dropout, same maths

@@ -37,6 +37,8 @@ logger = logging.get_logger(__name__)
 
 VARLEN_IMPLEMENTATION = "varlen"
 MAX_CUDA_GRAPHS = 64  # captured packed sizes per model; beyond this the varlen path runs eagerly
+DUMMY_SEQUENCES = 8  # spare rows of a fixed-capacity packing are split into this many short dummy sequences
+TRAIN_GRAPH_HEADROOM = 1.2  # training graph capacity: 1.2 x the real tokens of the batch it is captured on
 AUTO_MAP = {
     "AutoConfig": "configuration_bert_qa_reasoning.BertQAReasoningConfig",
     "AutoModel": "modeling_bert_qa_reasoning.BertQAReasoningModel",
@@ -383,19 +385,38 @@ class PackedBatch:
     position_ids: torch.Tensor
 
 
-def pack_padded_batch(attention_mask: torch.Tensor, pad_to_multiple_of: int = 0) -> PackedBatch:
+def pack_padded_batch(
+    attention_mask: torch.Tensor,
+    pad_to_multiple_of: int = 0,
+    capacity: int | None = None,
+    max_seqlen: int | None = None,
+) -> PackedBatch | None:
     """Computes the packing of a padded batch from its (B, T) 0/1 attention mask.
 
     With `pad_to_multiple_of=m > 0` the packed length N is rounded up to the next multiple of m above the real
     token count (always at least one extra row) by a dummy last sequence, so batches share a few shapes.
+
+    With `capacity=N`, the packed length is exactly N whatever the batch holds (what a captured CUDA graph needs):
+    the spare rows form `DUMMY_SEQUENCES` short dummy sequences (so they cost little attention), `max_seqlen` is
+    the given bound, and `None` is returned when the real tokens do not fit.
     """
     batch, seq_len = attention_mask.shape
     mask = attention_mask.bool()
     lengths = mask.sum(dim=1, dtype=torch.int32)  # (B,)
     cu_seqlens = F.pad(torch.cumsum(lengths, dim=0, dtype=torch.int32), (1, 0))  # (B + 1,)
     flat_mask = mask.flatten()  # (B*T,)
-    max_seqlen = seq_len
-    if pad_to_multiple_of > 0:
+    if capacity is not None:
+        real = int(lengths.sum())  # host sync: does the batch fit?
+        if real > capacity - DUMMY_SEQUENCES:
+            return None
+        indices = torch.nonzero_static(flat_mask, size=capacity, fill_value=batch * seq_len).flatten()  # (N,)
+        steps = torch.arange(1, DUMMY_SEQUENCES + 1, device=mask.device)
+        dummy_ends = (
+            real + (steps * (capacity - real)) // DUMMY_SEQUENCES
+        )  # (K,): each dummy sequence >= 1 row
+        cu_seqlens = torch.cat([cu_seqlens, dummy_ends.to(torch.int32)])  # (B + 1 + K,)
+        max_seqlen = max_seqlen or max(seq_len, -(-capacity // DUMMY_SEQUENCES))
+    elif pad_to_multiple_of > 0:
         # The one host sync of the path: the packed size must be known to allocate it.
         total = (int(lengths.sum()) // pad_to_multiple_of + 1) * pad_to_multiple_of
         # Rows past the real tokens get index B*T: a row one past the end, dropped again by `pad_packed`.
@@ -404,6 +425,7 @@ def pack_padded_batch(attention_mask: torch.Tensor, pad_to_multiple_of: int = 0)
         max_seqlen = max(seq_len, pad_to_multiple_of)
     else:
         indices = torch.nonzero(flat_mask, as_tuple=False).flatten()  # (N,)
+        max_seqlen = seq_len
     # Positions count real tokens only, so left padding gets the same positions as right padding.
     positions = F.pad((torch.cumsum(mask, dim=1) - 1).flatten(), (0, 1))  # (B*T + 1,): dummy rows get 0
     return PackedBatch(
@@ -423,6 +445,87 @@ def pad_packed(packed: torch.Tensor, indices: torch.Tensor, batch: int, seq_len:
     out = packed.new_zeros(batch * seq_len + 1, packed.shape[-1])  # (B*T + 1, C): the last row takes dummies
     out = out.index_copy(0, indices, packed)
     return out[:-1].view(batch, seq_len, -1)  # (B, T, C)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# CUDA graphs of the packed encoder for training (config.varlen_cuda_graphs)
+# --------------------------------------------------------------------------------------------------------------
+class _ReplayPackedEncoder(torch.autograd.Function):
+    """Autograd node of a captured training graph: forward and backward are graph replays."""
+
+    @staticmethod
+    def forward(
+        ctx, graph: _TrainingGraph, hidden: torch.Tensor, cu_seqlens: torch.Tensor, *params: torch.Tensor
+    ):
+        graph.static_hidden.copy_(hidden)
+        graph.static_cu_seqlens.copy_(cu_seqlens)
+        graph.forward_graph.replay()
+        ctx.graph = graph
+        return graph.static_out.detach()
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor):
+        graph = ctx.graph
+        graph.static_grad_out.copy_(grad_out)
+        graph.backward_graph.replay()
+        grad_hidden, *grad_params = graph.static_grads
+        # Parameter gradients are copied out of the graph's buffers: autograd may adopt a returned tensor as `.grad`
+        # itself, and the next replay would then overwrite an accumulating gradient.
+        return None, grad_hidden.detach(), None, *(g.clone() for g in grad_params)
+
+
+class _TrainingGraph:
+    """The packed encoder's forward and backward captured as CUDA graphs for one (capacity, batch) shape.
+
+    Built from a real batch (its embeddings and cu_seqlens); replayed through `_ReplayPackedEncoder` so autograd
+    sees one node whose backward yields the embeddings' and every encoder parameter's gradient.
+    """
+
+    def __init__(self, encoder: nn.Module, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int):
+        self.capacity, self.batch = hidden.shape[0], cu_seqlens.shape[0] - 1 - DUMMY_SEQUENCES
+        self.params = tuple(p for p in encoder.parameters() if p.requires_grad)
+        self.pointers = [p.data_ptr() for p in self.params]
+        autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
+        self.static_hidden = hidden.detach().clone().requires_grad_(True)
+        self.static_cu_seqlens = cu_seqlens.clone()
+        inputs = (self.static_hidden, *self.params)
+
+        def run() -> torch.Tensor:
+            # autocast's weight-cast cache must be off while capturing: the casts are recorded into the graph
+            cast = (
+                torch.autocast("cuda", dtype=autocast_dtype, cache_enabled=False)
+                if autocast_dtype is not None
+                else contextlib.nullcontext()
+            )
+            with cast:
+                return encoder(self.static_hidden, cu_seqlens=self.static_cu_seqlens, max_seqlen=max_seqlen)[
+                    0
+                ]
+
+        device = hidden.device
+        side = torch.cuda.Stream(device=device)
+        side.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.stream(side):  # warm-up outside the capture, gradients not accumulated
+            for _ in range(2):
+                out = run()
+                torch.autograd.grad(out, inputs, grad_outputs=torch.ones_like(out))
+        torch.cuda.current_stream(device).wait_stream(side)
+        pool = torch.cuda.graph_pool_handle()
+        self.forward_graph, self.backward_graph = torch.cuda.CUDAGraph(), torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.forward_graph, pool=pool):
+            self.static_out = run()
+        self.static_grad_out = torch.empty_like(self.static_out)
+        with torch.cuda.graph(self.backward_graph, pool=pool):
+            self.static_grads = torch.autograd.grad(
+                self.static_out, inputs, grad_outputs=self.static_grad_out
+            )
+
+    def valid(self) -> bool:
+        """False once a parameter was replaced (`.to()`, `.half()`): the graph would read stale memory."""
+        return [p.data_ptr() for p in self.params] == self.pointers
+
+    def __call__(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor) -> torch.Tensor:
+        return _ReplayPackedEncoder.apply(self, hidden, cu_seqlens, *self.params)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -493,6 +596,8 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self.pooler = BertQAReasoningPooler(config) if add_pooling_layer else None
         self._cuda_graphs: dict[tuple, tuple] = {}
         self._cuda_graph_pool = None
+        self._train_graph: _TrainingGraph | None = None
+        self._train_graph_captures = 0
         self.post_init()
 
     # ----------------------------------------------------------------------------------------------------------
@@ -502,6 +607,43 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         """Drops every captured CUDA graph of the varlen inference path and its memory."""
         self._cuda_graphs.clear()
         self._cuda_graph_pool = None
+        self._train_graph = None
+        self._train_graph_captures = 0
+
+    def _training_packing(self, attention_mask: torch.Tensor) -> PackedBatch | None:
+        """Fixed-capacity packing for the training graph, or None to run this batch eagerly."""
+        graph = self._train_graph
+        if graph is not None and (graph.batch != attention_mask.shape[0] or not graph.valid()):
+            if graph.valid():
+                return None  # another batch size (an epoch's last batch): eager
+            self._train_graph = graph = None  # parameters were replaced: capture again
+        capacity = graph.capacity if graph is not None else None
+        for _ in range(2):
+            if capacity is None:
+                if self._train_graph_captures >= 3:
+                    return None  # the token counts vary too much: stay eager
+                real = int(attention_mask.sum())
+                capacity = -(-int(real * TRAIN_GRAPH_HEADROOM) // 256) * 256 + DUMMY_SEQUENCES
+            bound = max(self.config.max_position_embeddings, -(-capacity // DUMMY_SEQUENCES))
+            packing = pack_padded_batch(attention_mask, capacity=capacity, max_seqlen=bound)
+            if packing is not None:
+                return packing
+            self._train_graph, capacity = (
+                None,
+                None,
+            )  # a bigger batch than captured for: capture again, larger
+        return None
+
+    def _can_graph_training(self, device: torch.device, output_hidden_states: bool) -> bool:
+        return (
+            getattr(self.config, "varlen_cuda_graphs", False)
+            and device.type == "cuda"
+            and self.training
+            and torch.is_grad_enabled()
+            and not output_hidden_states
+            and not torch.compiler.is_compiling()
+            and not any(getattr(layer, "gradient_checkpointing", False) for layer in self.encoder.layer)
+        )
 
     def _can_graph(self, hidden: torch.Tensor, output_hidden_states: bool) -> bool:
         return (
@@ -615,7 +757,12 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         if use_packed:
             if attention_mask is None:
                 attention_mask = torch.ones(batch, seq_len, dtype=torch.long, device=device)
-            packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
+            packing = None
+            if self._can_graph_training(device, output_hidden_states):
+                packing = self._training_packing(attention_mask)
+            graphed_training = packing is not None
+            if packing is None:
+                packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
             flat = lambda t: None if t is None else gather_packed(t, packing.indices)  # noqa: E731
             hidden = self.embeddings(
                 flat(input_ids),
@@ -623,7 +770,14 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
                 flat(position_ids) if position_ids is not None else packing.position_ids,
                 flat(inputs_embeds),
             )  # (N, C)
-            if self._can_graph(hidden, output_hidden_states):
+            if graphed_training:
+                if self._train_graph is None:
+                    self._train_graph = _TrainingGraph(
+                        self.encoder, hidden, packing.cu_seqlens, packing.max_seqlen
+                    )
+                    self._train_graph_captures += 1
+                hidden, all_hidden = self._train_graph(hidden, packing.cu_seqlens), None
+            elif self._can_graph(hidden, output_hidden_states):
                 hidden, all_hidden = (
                     self._graphed_encoder(hidden, packing.cu_seqlens, packing.max_seqlen),
                     None,
