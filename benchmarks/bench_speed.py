@@ -248,9 +248,12 @@ def main() -> None:
                         ours.config._attn_implementation = "varlen" if impl and "varlen" in impl else "sdpa"
                         ours.config.varlen_cuda_graphs = bool(impl and "graphs" in impl)
                         if ours.config.varlen_cuda_graphs:
-                            print(
-                                f"    graphs vs eager, max |start logit| diff: {graph_check(ours, batches)}"
-                            )
+                            if mode == "train":
+                                check = train_graph_check(ours, batches)
+                            else:
+                                check = f"max |start logit| diff {graph_check(ours, batches):.2e}"
+                            print(f"    graphs vs eager: {check}")
+                            ours.config.varlen_cuda_graphs = True
                     # plain torch.compile, as a user (or Trainer's torch_compile=True) would call it
                     runner = torch.compile(model) if impl and "compile" in impl else model
                     # fresh copies of the weights for every training run: identical starting points
