@@ -252,7 +252,9 @@ def main() -> None:
                                 check = train_graph_check(ours, batches)
                             else:
                                 check = f"max |start logit| diff {graph_check(ours, batches):.2e}"
-                            print(f"    graphs vs eager: {check}")
+                            print(
+                                f"    graphs vs eager: {check}; graphs still on: {ours.config.varlen_cuda_graphs}"
+                            )
                             ours.config.varlen_cuda_graphs = True
                     # plain torch.compile, as a user (or Trainer's torch_compile=True) would call it
                     runner = torch.compile(model) if impl and "compile" in impl else model

@@ -38,6 +38,10 @@ logger = logging.get_logger(__name__)
 VARLEN_IMPLEMENTATION = "varlen"
 MAX_CUDA_GRAPHS = 64  # captured packed sizes per model; beyond this the varlen path runs eagerly
 DUMMY_SEQUENCES = 8  # spare rows of a fixed-capacity packing are split into this many short dummy sequences
+# Other threads (a DataLoader's pin-memory thread) may call CUDA while a graph is captured: only this thread's
+# calls must be capture-safe.
+CAPTURE_MODE = "thread_local"
+CAPTURE_ERRORS = (RuntimeError, getattr(torch, "AcceleratorError", RuntimeError))
 TRAIN_GRAPH_HEADROOM = 1.2  # training graph capacity: 1.2 x the real tokens of the batch it is captured on
 AUTO_MAP = {
     "AutoConfig": "configuration_bert_qa_reasoning.BertQAReasoningConfig",
@@ -513,10 +517,10 @@ class _TrainingGraph:
         torch.cuda.current_stream(device).wait_stream(side)
         pool = torch.cuda.graph_pool_handle()
         self.forward_graph, self.backward_graph = torch.cuda.CUDAGraph(), torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.forward_graph, pool=pool):
+        with torch.cuda.graph(self.forward_graph, pool=pool, capture_error_mode=CAPTURE_MODE):
             self.static_out = run()
         self.static_grad_out = torch.empty_like(self.static_out)
-        with torch.cuda.graph(self.backward_graph, pool=pool):
+        with torch.cuda.graph(self.backward_graph, pool=pool, capture_error_mode=CAPTURE_MODE):
             self.static_grads = torch.autograd.grad(
                 self.static_out, inputs, grad_outputs=self.static_grad_out
             )
@@ -633,6 +637,15 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             self._train_graph = capacity = None
         return None
 
+    def _disable_cuda_graphs(self, exc: Exception) -> None:
+        logger.warning(
+            f"CUDA graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0]}); this model continues "
+            "without CUDA graphs (config.varlen_cuda_graphs set to False)."
+        )
+        self.config.varlen_cuda_graphs = False
+        self.clear_cuda_graphs()
+        torch.cuda.synchronize()
+
     def _can_graph_training(self, device: torch.device, output_hidden_states: bool) -> bool:
         return (
             getattr(self.config, "varlen_cuda_graphs", False)
@@ -673,7 +686,11 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         )
         entry = self._cuda_graphs.get(key)
         if entry is None:
-            entry = self._cuda_graphs[key] = self._capture(hidden, cu_seqlens, max_seqlen, autocast_dtype)
+            try:
+                entry = self._cuda_graphs[key] = self._capture(hidden, cu_seqlens, max_seqlen, autocast_dtype)
+            except CAPTURE_ERRORS as exc:  # capture refused: answer eagerly
+                self._disable_cuda_graphs(exc)
+                return self.encoder(hidden, cu_seqlens=cu_seqlens, max_seqlen=max_seqlen)[0]
         graph, static_hidden, static_cu_seqlens, static_out = entry
         static_hidden.copy_(hidden)
         static_cu_seqlens.copy_(cu_seqlens)
@@ -700,7 +717,7 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             run()
         torch.cuda.current_stream(hidden.device).wait_stream(side)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, pool=self._cuda_graph_pool):
+        with torch.cuda.graph(graph, pool=self._cuda_graph_pool, capture_error_mode=CAPTURE_MODE):
             static_out = run()
         self._cuda_graph_pool = graph.pool()  # later sizes share the pool: only one graph runs at a time
         return graph, static_hidden, static_cu_seqlens, static_out
@@ -769,12 +786,15 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
                 flat(position_ids) if position_ids is not None else packing.position_ids,
                 flat(inputs_embeds),
             )  # (N, C)
-            if graphed_training:
-                if self._train_graph is None:
+            if graphed_training and self._train_graph is None:
+                self._train_graph_captures += 1
+                try:
                     self._train_graph = _TrainingGraph(
                         self.encoder, hidden, packing.cu_seqlens, packing.max_seqlen
                     )
-                    self._train_graph_captures += 1
+                except CAPTURE_ERRORS as exc:  # capture refused: keep training, eagerly
+                    self._disable_cuda_graphs(exc)
+            if graphed_training and self._train_graph is not None:
                 hidden, all_hidden = self._train_graph(hidden, packing.cu_seqlens), None
             elif self._can_graph(hidden, output_hidden_states):
                 hidden, all_hidden = (
