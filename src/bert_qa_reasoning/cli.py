@@ -236,6 +236,7 @@ def run_train(args: argparse.Namespace, extra: list[str]) -> int:
         doc_stride=args.doc_stride,
         attn_implementation=args.attn_implementation,
         reasoning_loss_weight=args.reasoning_loss_weight,
+        cuda_graphs=args.cuda_graphs,
         max_train_examples=args.max_train_examples,
         max_eval_examples=args.max_eval_examples,
         resume_from_checkpoint=args.resume_from_checkpoint,
@@ -325,6 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--doc-stride", type=int, default=128)
     train.add_argument("--attn-implementation", choices=["eager", "sdpa", "varlen"])
     train.add_argument("--reasoning-loss-weight", type=float)
+    train.add_argument(
+        "--cuda-graphs",
+        action="store_true",
+        help="with --attn-implementation varlen on CUDA: config.varlen_cuda_graphs",
+    )
     train.add_argument("--max-train-examples", type=int)
     train.add_argument("--max-eval-examples", type=int)
     train.add_argument("--resume-from-checkpoint")

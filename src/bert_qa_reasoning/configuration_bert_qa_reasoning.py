@@ -44,11 +44,14 @@ class BertQAReasoningConfig(PretrainedConfig):
             packed token count is padded up to a multiple of this with a dummy last sequence that attends only to
             itself, so consecutive batches reuse a few shapes (the caching allocator, `torch.compile` and CUDA
             graphs then see a handful of sizes instead of one per batch). Outputs are unchanged; 0 disables it.
-        varlen_cuda_graphs (`bool`, *optional*, defaults to `False`): On the `"varlen"` path, for inference on CUDA
-            (no gradients, eval mode), replay the packed encoder as a CUDA graph captured once per packed size (needs
-            `varlen_pad_to_multiple_of > 0`). Removes the per-kernel CPU launch cost that bounds small batches; each
-            captured size keeps its output buffer (graphs share one memory pool). `model.clear_cuda_graphs()` frees
-            them.
+        varlen_cuda_graphs (`bool`, *optional*, defaults to `False`): On the `"varlen"` path on CUDA, run the packed
+            encoder as CUDA graphs, which removes the per-kernel CPU launch cost that bounds these models on a fast
+            GPU. Inference (no gradients, eval mode) captures one graph per packed size (needs
+            `varlen_pad_to_multiple_of > 0`; graphs share one memory pool). Training captures forward and backward
+            once, on the first batch, at a fixed token capacity (1.25 x that batch's real tokens); batches that do
+            not fit, or have another batch size, run eagerly. Not used with gradient checkpointing,
+            `output_hidden_states` or `torch.compile`. A refused capture logs a warning and turns the option off.
+            `model.clear_cuda_graphs()` frees the graphs.
 
     Raises:
         `ValueError`: when a size is not positive, `hidden_size` is not divisible by `num_attention_heads`,

@@ -42,7 +42,7 @@ DUMMY_SEQUENCES = 8  # spare rows of a fixed-capacity packing are split into thi
 # calls must be capture-safe.
 CAPTURE_MODE = "thread_local"
 CAPTURE_ERRORS = (RuntimeError, getattr(torch, "AcceleratorError", RuntimeError))
-TRAIN_GRAPH_HEADROOM = 1.2  # training graph capacity: 1.2 x the real tokens of the batch it is captured on
+TRAIN_GRAPH_HEADROOM = 1.25  # training graph capacity: 1.25 x the real tokens of the first batch
 AUTO_MAP = {
     "AutoConfig": "configuration_bert_qa_reasoning.BertQAReasoningConfig",
     "AutoModel": "modeling_bert_qa_reasoning.BertQAReasoningModel",
@@ -603,6 +603,7 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self._cuda_graph_pool = None
         self._train_graph: _TrainingGraph | None = None
         self._train_graph_captures = 0
+        self._train_graph_overflows = 0
         self.post_init()
 
     # ----------------------------------------------------------------------------------------------------------
@@ -614,28 +615,36 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self._cuda_graph_pool = None
         self._train_graph = None
         self._train_graph_captures = 0
+        self._train_graph_overflows = 0
 
     def _training_packing(self, attention_mask: torch.Tensor) -> PackedBatch | None:
-        """Fixed-capacity packing for the training graph, or None to run this batch eagerly."""
+        """Fixed-capacity packing for the training graph, or None to run this batch eagerly.
+
+        The capacity is set once, from the first batch (`TRAIN_GRAPH_HEADROOM` x its real tokens): a later batch
+        that does not fit, or has another batch size (an epoch's last batch), runs eagerly. Capturing again later
+        is avoided on purpose: a capture after eager backward passes can be refused by the driver.
+        """
         graph = self._train_graph
-        if graph is not None and (graph.batch != attention_mask.shape[0] or not graph.valid()):
-            if graph.valid():
-                return None  # another batch size (an epoch's last batch): eager
-            self._train_graph = graph = None  # parameters were replaced: capture again
-        capacity = graph.capacity if graph is not None else None
-        for _ in range(2):
-            if capacity is None:
-                if self._train_graph_captures >= 3:
-                    return None  # the token counts vary too much: stay eager
-                real = int(attention_mask.sum())
-                capacity = -(-int(real * TRAIN_GRAPH_HEADROOM) // 256) * 256 + DUMMY_SEQUENCES
-            bound = max(self.config.max_position_embeddings, -(-capacity // DUMMY_SEQUENCES))
-            packing = pack_padded_batch(attention_mask, capacity=capacity, max_seqlen=bound)
-            if packing is not None:
-                return packing
-            # a bigger batch than the graph was captured for: capture again, larger
-            self._train_graph = capacity = None
-        return None
+        if graph is not None and not graph.valid():
+            return None  # parameters were replaced (`.to()`, `.half()`): the graph would read stale memory
+        if graph is not None:
+            if graph.batch != attention_mask.shape[0]:
+                return None
+            capacity = graph.capacity
+        elif self._train_graph_captures == 0:
+            real = int(attention_mask.sum())
+            capacity = -(-int(real * TRAIN_GRAPH_HEADROOM) // 256) * 256 + DUMMY_SEQUENCES
+        else:
+            return None  # the one capture was refused: eager from now on
+        bound = max(self.config.max_position_embeddings, -(-capacity // DUMMY_SEQUENCES))
+        packing = pack_padded_batch(attention_mask, capacity=capacity, max_seqlen=bound)
+        if packing is None:
+            self._train_graph_overflows += 1
+            if self._train_graph_overflows == 1:
+                logger.info(
+                    f"a batch holds more than the training graph's {capacity} tokens: it runs eagerly"
+                )
+        return packing
 
     def _disable_cuda_graphs(self, exc: Exception) -> None:
         logger.warning(

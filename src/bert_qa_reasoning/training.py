@@ -57,16 +57,22 @@ def load_model(
     model_name_or_path: str,
     attn_implementation: str | None = None,
     reasoning_loss_weight: float | None = None,
+    cuda_graphs: bool = False,
 ) -> BertForQuestionAnsweringWithReasoning:
-    """Our QA model from any BERT checkpoint (dir or Hub id), in float32 (v5 keeps the stored dtype otherwise)."""
+    """Our QA model from any BERT checkpoint (dir or Hub id), in float32 (v5 keeps the stored dtype otherwise).
+
+    `cuda_graphs=True` sets `config.varlen_cuda_graphs` (used with `attn_implementation="varlen"` on CUDA).
+    """
     kwargs: dict[str, Any] = {"dtype": torch.float32}
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
+    overrides: dict[str, Any] = {}
     if reasoning_loss_weight is not None:
-        config = BertQAReasoningConfig.from_pretrained(
-            model_name_or_path, reasoning_loss_weight=reasoning_loss_weight
-        )
-        kwargs["config"] = config
+        overrides["reasoning_loss_weight"] = reasoning_loss_weight
+    if cuda_graphs:
+        overrides["varlen_cuda_graphs"] = True
+    if overrides:
+        kwargs["config"] = BertQAReasoningConfig.from_pretrained(model_name_or_path, **overrides)
     return BertForQuestionAnsweringWithReasoning.from_pretrained(model_name_or_path, **kwargs)
 
 
@@ -101,6 +107,7 @@ def train_qa(
     doc_stride: int = DEFAULT_DOC_STRIDE,
     attn_implementation: str | None = None,
     reasoning_loss_weight: float | None = None,
+    cuda_graphs: bool = False,
     max_train_examples: int | None = None,
     max_eval_examples: int | None = None,
     resume_from_checkpoint: str | bool | None = None,
@@ -119,7 +126,7 @@ def train_qa(
         training_args = TrainingArguments(output_dir=output_dir, **(training_args or {}))
     tokenizer = AutoTokenizer.from_pretrained(model_name_or_path)
     if model is None:
-        model = load_model(model_name_or_path, attn_implementation, reasoning_loss_weight)
+        model = load_model(model_name_or_path, attn_implementation, reasoning_loss_weight, cuda_graphs)
     label2id = model.config.reasoning_label2id
 
     with training_args.main_process_first(desc="dataset preparation"):
