@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from transformers import BertForQuestionAnswering, pipeline
 
@@ -82,11 +84,27 @@ def test_attached_index_with_provenance_and_save_load(pipe, tmp_path):
     passages = [{"text": t, "source": "doc.pdf", "page": i + 1} for i, t in enumerate(POOL)]
     index = pipe.build_index(passages)
     index.save(str(tmp_path / "idx"))
+    assert sorted(os.listdir(tmp_path / "idx")) == [
+        "embeddings.safetensors",
+        "index_config.json",
+        "passages.parquet",
+    ]
     loaded = PassageIndex.load(str(tmp_path / "idx"))
+    assert loaded.passages == index.passages and loaded.hybrid_method == index.hybrid_method
     pipe.attach_index(loaded)
     out = pipe(question="Who discovered radium?")
     assert out[0]["source"] == "doc.pdf" and out[0]["page"] == 3
     assert pipe.retrieve("radium")[0][0]["passage_id"] == 2
+
+
+def test_index_without_pyarrow_falls_back_to_json_lines(pipe, tmp_path, monkeypatch):
+    import sys
+
+    index = pipe.build_index([{"text": t, "page": i + 1} for i, t in enumerate(POOL)])
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # an environment with torch and transformers only
+    index.save(str(tmp_path / "idx"))
+    assert "passages.jsonl" in os.listdir(tmp_path / "idx")
+    assert PassageIndex.load(str(tmp_path / "idx")).passages == index.passages
 
 
 def test_index_refuses_another_model(pipe, tmp_path, tiny_config, tokenizer):

@@ -1,7 +1,7 @@
 """Passage retrieval: BM25, dense (mean pooling), the seed's pooled-[CLS] cosine, and a hybrid of BM25 + dense.
 
 A `PassageIndex` embeds a passage pool once (batched, on the encoder's device) and keeps it; it saves to a
-directory (`embeddings.safetensors`, `passages.jsonl`, `index_config.json`) and refuses an encoder other than the
+directory (`embeddings.safetensors`, `passages.parquet` — JSON lines where pyarrow is missing —, `index_config.json`) and refuses an encoder other than the
 one it was built with. Search is brute force on the device (`torch.topk` over a matrix product), which stays fast
 to about a million passages; beyond that, `faiss` can be used through `search_faiss` when it is installed.
 
@@ -29,7 +29,8 @@ RETRIEVERS = ("cls", "dense", "bm25", "hybrid")
 DEFAULT_RETRIEVER = "hybrid"
 INDEX_CONFIG = "index_config.json"
 INDEX_EMBEDDINGS = "embeddings.safetensors"
-INDEX_PASSAGES = "passages.jsonl"
+INDEX_PASSAGES = "passages.parquet"  # written with pyarrow (a dependency of datasets)
+INDEX_PASSAGES_JSONL = "passages.jsonl"  # the fallback where pyarrow is missing, and older indexes
 
 _STOPWORDS = frozenset(
     [
@@ -571,29 +572,43 @@ class PassageIndex:
         if self.bm25 is not None:
             tensors.update(self.bm25.tensors())
             config["bm25"] = self.bm25.state_dict()
+        try:
+            import pyarrow  # noqa: F401
+
+            passages_file, write_passages = INDEX_PASSAGES, _write_parquet
+        except ImportError:  # e.g. a Hub-only environment: transformers and torch, no datasets
+            passages_file, write_passages = INDEX_PASSAGES_JSONL, _write_jsonl
+        config["passages_file"] = passages_file
         for name, write in (
             (INDEX_EMBEDDINGS, lambda p: save_file(tensors, p)),
-            (INDEX_PASSAGES, lambda p: _write_jsonl(p, self.passages)),
+            (passages_file, lambda p: write_passages(p, self.passages)),
             (INDEX_CONFIG, lambda p: _write_json(p, config)),
         ):
             tmp = os.path.join(directory, f".{name}.tmp")
             write(tmp)
             os.replace(tmp, os.path.join(directory, name))
+        for stale in {INDEX_PASSAGES, INDEX_PASSAGES_JSONL} - {passages_file}:
+            if os.path.exists(os.path.join(directory, stale)):
+                os.remove(os.path.join(directory, stale))
 
     @classmethod
     def load(cls, directory: str) -> PassageIndex:
         """Reads an index written by `save`; raises `ValueError` naming the missing file."""
         from safetensors.torch import load_file
 
-        for name in (INDEX_CONFIG, INDEX_PASSAGES, INDEX_EMBEDDINGS):
+        if not os.path.exists(os.path.join(directory, INDEX_CONFIG)):
+            raise ValueError(
+                f"{directory}: not a passage index ({INDEX_CONFIG} is missing); build one with PassageIndex.build."
+            )
+        with open(os.path.join(directory, INDEX_CONFIG), encoding="utf-8") as f:
+            config = json.load(f)
+        passages_file = config.get("passages_file", INDEX_PASSAGES_JSONL)
+        for name in (passages_file, INDEX_EMBEDDINGS):
             if not os.path.exists(os.path.join(directory, name)):
                 raise ValueError(
                     f"{directory}: not a passage index ({name} is missing); build one with PassageIndex.build."
                 )
-        with open(os.path.join(directory, INDEX_CONFIG), encoding="utf-8") as f:
-            config = json.load(f)
-        with open(os.path.join(directory, INDEX_PASSAGES), encoding="utf-8") as f:
-            passages = [json.loads(line) for line in f if line.strip()]
+        passages = _read_passages(os.path.join(directory, passages_file))
         tensors = load_file(os.path.join(directory, INDEX_EMBEDDINGS))
         # Indexes saved before `hybrid_method` existed mixed min-max scores.
         index = cls(
@@ -611,6 +626,27 @@ class PassageIndex:
 def _write_json(path: str, obj: Any) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f, ensure_ascii=False, indent=1)
+
+
+def _write_parquet(path: str, rows: Sequence[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    keys = list(dict.fromkeys(k for row in rows for k in row))  # every field, in first-seen order
+    pq.write_table(pa.Table.from_pylist([{k: row.get(k) for k in keys} for row in rows]), path)
+
+
+def _read_passages(path: str) -> list[dict]:
+    if path.endswith(".parquet"):
+        try:
+            import pyarrow.parquet as pq
+        except ImportError as exc:
+            raise ValueError(
+                f"{path}: reading a parquet passage file needs pyarrow (pip install pyarrow)."
+            ) from exc
+        return [{k: v for k, v in row.items() if v is not None} for row in pq.read_table(path).to_pylist()]
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def _write_jsonl(path: str, rows: Sequence[dict]) -> None:
