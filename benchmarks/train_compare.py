@@ -22,6 +22,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+sys.path.insert(0, os.path.dirname(__file__))
+
+from retrieval_sweep import pool  # noqa: E402
 
 from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning  # noqa: E402
 from bert_qa_reasoning.features import (  # noqa: E402
@@ -218,14 +221,6 @@ def retrieval_figures(model, tokenizer, backbone, test_rows, out_dir):
     pipe = pipeline("qa-with-reasoning", model=model, tokenizer=tokenizer, device=0, retriever_model=backbone)
     pipe.save_pretrained(save_dir)
     figures = {}
-
-    def pool(rows):
-        paragraphs, gold = [], []
-        for r in rows:
-            if r["context"] not in paragraphs:
-                paragraphs.append(r["context"])
-            gold.append(paragraphs.index(r["context"]))
-        return paragraphs, torch.tensor(gold)
 
     def recall(scores, gold):
         top = scores.topk(20, dim=1).indices
