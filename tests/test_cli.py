@@ -23,6 +23,11 @@ def test_demo_end_to_end_with_a_tiny_step_budget(tmp_path, capsys):
     assert text.count("  Q: ") == 3 and "reasoning:" in text and "page" in text
     for name in ("model/config.json", "model/README.md", "index/index_config.json", "answer_highlight.png"):
         assert os.path.exists(out / name), name
+    # the demo's model and index work with `ask`: the index names its retriever model and its PDF
+    png = str(out / "ask.png")
+    ask = ["ask", "Who won Super Bowl 50?", "--model", str(out / "model"), "--index", str(out / "index")]
+    assert main([*ask, "--highlight", png]) == 0
+    assert "highlighted page:" in capsys.readouterr().out and os.path.exists(png)
 
 
 def test_bad_pdf_is_a_clear_cli_error(tmp_path, capsys):

@@ -165,6 +165,7 @@ def run_demo(args: argparse.Namespace) -> int:
         dense_encoder=pipe.retriever_model,
         dense_tokenizer=pipe.retriever_tokenizer,
     )
+    index.meta["pdf_paths"] = [os.path.abspath(pdf)]  # so `ask --highlight` can find the page again
     index.save(index_dir)
     pipe.attach_index(index)
     questions = args.questions or _pick_demo_questions(qa_rows)
