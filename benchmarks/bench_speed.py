@@ -138,6 +138,27 @@ def graph_check(model, batches) -> float:
     return worst
 
 
+@torch.inference_mode()
+def varlen_check(model, batches) -> str:
+    """bf16 agreement of the varlen path with the padded sdpa path: start logits at real tokens, relative to their
+    spread, worst over the batches."""
+    model.eval()
+    model.config.varlen_cuda_graphs = False
+    worst_abs, worst_rel = 0.0, 0.0
+    for batch in batches:
+        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
+        outs = {}
+        for impl in ("sdpa", "varlen"):
+            model.config._attn_implementation = impl
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                outs[impl] = model(**inputs).start_logits.float()
+        real = batch["attention_mask"].bool()
+        diff = (outs["varlen"] - outs["sdpa"])[real].abs()
+        worst_abs = max(worst_abs, diff.max().item())
+        worst_rel = max(worst_rel, (diff.norm() / outs["sdpa"][real].norm()).item())
+    return f"varlen vs sdpa (bf16) start logits: max |diff| {worst_abs:.3f}, relative L2 {worst_rel:.1e}"
+
+
 def train_graph_check(model, batches) -> str:
     """Loss and gradients of the CUDA-graph training path vs eager varlen, dropout off, over three batches (the
     first captures, the others replay)."""
@@ -240,6 +261,7 @@ def main() -> None:
                     ("hf sdpa +compile", peer, "compile"),
                     ("ours varlen +compile", ours, "varlen+compile"),
                 ]
+            print(f"    {varlen_check(ours, batches)}")
             for mode in args.modes:
                 base = None
                 extra = [("ours varlen +cuda graphs", ours, "varlen+graphs")]
