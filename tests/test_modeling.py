@@ -79,6 +79,20 @@ def test_cuda_graph_option_is_inert_off_cuda_and_in_training(tiny_config):
     model.clear_cuda_graphs()
 
 
+def test_copies_and_pickles_drop_captured_graphs(tiny_config):
+    import copy
+    import pickle
+    import threading
+
+    model = BertForQuestionAnsweringWithReasoning(tiny_config)
+    model.bert._train_graph = threading.Lock()  # stands for a captured graph: neither copyable nor picklable
+    model.bert._cuda_graphs[("size",)] = threading.Lock()
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert clone.bert._train_graph is None and clone.bert._cuda_graphs == {}
+        torch.testing.assert_close(clone.qa_outputs.weight, model.qa_outputs.weight)
+    assert model.bert._train_graph is not None  # the original keeps its graphs
+
+
 def test_attention_registered_with_transformers_is_used(tiny_config):
     from transformers import AttentionInterface
 

@@ -614,8 +614,20 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
     # ----------------------------------------------------------------------------------------------------------
     # CUDA graphs for varlen inference (config.varlen_cuda_graphs)
     # ----------------------------------------------------------------------------------------------------------
+    def __getstate__(self):
+        # Captured CUDA graphs belong to this process and device: copies and pickles start without them.
+        state = dict(self.__dict__)
+        state.update(
+            _cuda_graphs={},
+            _cuda_graph_pool=None,
+            _train_graph=None,
+            _train_graph_captures=0,
+            _train_graph_overflows=0,
+        )
+        return state
+
     def clear_cuda_graphs(self) -> None:
-        """Drops every captured CUDA graph of the varlen inference path and its memory."""
+        """Drops every captured CUDA graph of the varlen path (inference and training) and its memory."""
         self._cuda_graphs.clear()
         self._cuda_graph_pool = None
         self._train_graph = None
