@@ -71,7 +71,7 @@ _LOWER_FIRST_WORDS = {
 
 def _lower_first(text: str) -> str:
     """Lower-cases a sentence-initial word that is not part of a name: function words ("The city" -> "the city")
-    and common nouns or adjectives followed by a lower-case word ("Competition amongst" -> "competition amongst",
+    and common nouns, adjectives, adverbs or gerunds followed by a lower-case word ("Competition amongst" -> "competition amongst",
     but "Hurricane Floyd" stays)."""
     from lemminflect import getAllLemmas
 
@@ -80,7 +80,7 @@ def _lower_first(text: str) -> str:
         first[:1].isupper()
         and first[1:].islower()
         and rest[:1].islower()
-        and bool(getAllLemmas(first.lower(), upos="NOUN") or getAllLemmas(first.lower(), upos="ADJ"))
+        and any(getAllLemmas(first.lower(), upos=pos) for pos in ("NOUN", "ADJ", "ADV", "VERB"))
     )
     if first in _LOWER_FIRST_WORDS or common:
         return first.lower() + text[len(first) :]
@@ -314,7 +314,12 @@ def questions_from_sentence(passage: str, start: int, end: int) -> Iterator[Gene
                 pos,
                 "comparative",
             )
-    if (m := _DEFINITION.match(sentence)) and _subject_ok(m.group("x").split()):
+    definition = _DEFINITION.match(sentence)
+    if (
+        (m := definition)
+        and _subject_ok(m.group("x").split())
+        and not _BE_AND_MODALS & set(m.group("x").split())
+    ):
         text, pos = _span(passage, start, m, "y")
         if 1 <= len(text.split()) <= 25:
             yield GeneratedQA(
