@@ -286,7 +286,8 @@ def main() -> None:
                     if impl and "graphs" in impl and mode == "train" and ours.bert._train_graph is not None:
                         g = ours.bert._train_graph
                         print(
-                            f"    training graph: capacity {g.capacity} tokens, {ours.bert._train_graph_captures} capture(s)"
+                            f"    training graph: capacity {g.capacity} tokens, "
+                            f"{ours.bert._train_graph_overflows} batch(es) over it ran eagerly"
                         )
                     model.load_state_dict(state)
                     mfu = (

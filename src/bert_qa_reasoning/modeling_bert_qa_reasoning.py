@@ -457,6 +457,22 @@ def pad_packed(packed: torch.Tensor, indices: torch.Tensor, batch: int, seq_len:
 # --------------------------------------------------------------------------------------------------------------
 # CUDA graphs of the packed encoder for training (config.varlen_cuda_graphs)
 # --------------------------------------------------------------------------------------------------------------
+def _no_cuda_graphs() -> dict:
+    """The CUDA-graph state of a model that has captured nothing (`BertQAReasoningModel` attributes)."""
+    return {"_cuda_graphs": {}, "_cuda_graph_pool": None, "_train_graph": None, "_train_graph_overflows": 0}
+
+
+def _warm_up_on_side_stream(device: torch.device, step, iterations: int) -> None:
+    """Runs `step` before a capture, on a side stream as CUDA graph capture requires (kernel selection, workspaces
+    and allocator blocks happen here, outside the graph)."""
+    side = torch.cuda.Stream(device=device)
+    side.wait_stream(torch.cuda.current_stream(device))
+    with torch.cuda.stream(side):
+        for _ in range(iterations):
+            step()
+    torch.cuda.current_stream(device).wait_stream(side)
+
+
 def _capture_autocast(autocast_dtype: torch.dtype | None):
     """The caller's autocast for a CUDA graph capture, with the weight-cast cache off: the casts are recorded into
     the graph instead (a cached cast would be a tensor of the capture, reused after it)."""
@@ -508,18 +524,16 @@ class _TrainingGraph:
 
         def run() -> torch.Tensor:
             with _capture_autocast(autocast_dtype):
-                return encoder(self.static_hidden, cu_seqlens=self.static_cu_seqlens, max_seqlen=max_seqlen)[
-                    0
-                ]
+                out, _, _ = encoder(
+                    self.static_hidden, cu_seqlens=self.static_cu_seqlens, max_seqlen=max_seqlen
+                )
+            return out
 
-        device = hidden.device
-        side = torch.cuda.Stream(device=device)
-        side.wait_stream(torch.cuda.current_stream(device))
-        with torch.cuda.stream(side):  # warm-up outside the capture, gradients not accumulated
-            for _ in range(2):
-                out = run()
-                torch.autograd.grad(out, inputs, grad_outputs=torch.ones_like(out))
-        torch.cuda.current_stream(device).wait_stream(side)
+        def step() -> None:  # forward and backward, gradients not accumulated
+            out = run()
+            torch.autograd.grad(out, inputs, grad_outputs=torch.ones_like(out))
+
+        _warm_up_on_side_stream(hidden.device, step, iterations=2)
         pool = torch.cuda.graph_pool_handle()
         self.forward_graph, self.backward_graph = torch.cuda.CUDAGraph(), torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.forward_graph, pool=pool, capture_error_mode=CAPTURE_MODE):
@@ -604,11 +618,7 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self.embeddings = BertQAReasoningEmbeddings(config)
         self.encoder = BertQAReasoningEncoder(config)
         self.pooler = BertQAReasoningPooler(config) if add_pooling_layer else None
-        self._cuda_graphs: dict[tuple, tuple] = {}
-        self._cuda_graph_pool = None
-        self._train_graph: _TrainingGraph | None = None
-        self._train_graph_captures = 0
-        self._train_graph_overflows = 0
+        self.__dict__.update(_no_cuda_graphs())  # plain attributes: captured graphs, see clear_cuda_graphs
         self.post_init()
 
     # ----------------------------------------------------------------------------------------------------------
@@ -616,23 +626,11 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
     # ----------------------------------------------------------------------------------------------------------
     def __getstate__(self):
         # Captured CUDA graphs belong to this process and device: copies and pickles start without them.
-        state = dict(self.__dict__)
-        state.update(
-            _cuda_graphs={},
-            _cuda_graph_pool=None,
-            _train_graph=None,
-            _train_graph_captures=0,
-            _train_graph_overflows=0,
-        )
-        return state
+        return {**self.__dict__, **_no_cuda_graphs()}
 
     def clear_cuda_graphs(self) -> None:
         """Drops every captured CUDA graph of the varlen path (inference and training) and its memory."""
-        self._cuda_graphs.clear()
-        self._cuda_graph_pool = None
-        self._train_graph = None
-        self._train_graph_captures = 0
-        self._train_graph_overflows = 0
+        self.__dict__.update(_no_cuda_graphs())
 
     def _training_packing(self, attention_mask: torch.Tensor) -> PackedBatch | None:
         """Fixed-capacity packing for the training graph, or None to run this batch eagerly.
@@ -648,11 +646,9 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             if graph.batch != attention_mask.shape[0]:
                 return None
             capacity = graph.capacity
-        elif self._train_graph_captures == 0:
+        else:  # first batch (a refused capture turns config.varlen_cuda_graphs off: no second try)
             real = int(attention_mask.sum())
             capacity = -(-int(real * TRAIN_GRAPH_HEADROOM) // 256) * 256 + DUMMY_SEQUENCES
-        else:
-            return None  # the one capture was refused: eager from now on
         bound = max(self.config.max_position_embeddings, -(-capacity // DUMMY_SEQUENCES))
         packing = pack_padded_batch(attention_mask, capacity=capacity, max_seqlen=bound)
         if packing is None:
@@ -672,26 +668,27 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self.clear_cuda_graphs()
         torch.cuda.synchronize()
 
-    def _can_graph_training(self, device: torch.device, output_hidden_states: bool) -> bool:
+    def _graphs_wanted(self, device: torch.device, output_hidden_states: bool, training: bool) -> bool:
+        """What both graph kinds need: the option on, CUDA, plain tensors out, no compiler, and the mode (training
+        with gradients, or inference without)."""
         return (
             getattr(self.config, "varlen_cuda_graphs", False)
             and device.type == "cuda"
-            and self.training
-            and torch.is_grad_enabled()
+            and self.training == training
+            and torch.is_grad_enabled() == training
             and not output_hidden_states
             and not torch.compiler.is_compiling()
-            and not any(getattr(layer, "gradient_checkpointing", False) for layer in self.encoder.layer)
+        )
+
+    def _can_graph_training(self, device: torch.device, output_hidden_states: bool) -> bool:
+        return self._graphs_wanted(device, output_hidden_states, training=True) and not any(
+            getattr(layer, "gradient_checkpointing", False) for layer in self.encoder.layer
         )
 
     def _can_graph(self, hidden: torch.Tensor, output_hidden_states: bool) -> bool:
         return (
-            getattr(self.config, "varlen_cuda_graphs", False)
+            self._graphs_wanted(hidden.device, output_hidden_states, training=False)
             and self.config.varlen_pad_to_multiple_of > 0  # otherwise every batch has its own size
-            and hidden.is_cuda
-            and not self.training
-            and not torch.is_grad_enabled()
-            and not output_hidden_states
-            and not torch.compiler.is_compiling()
             and len(self._cuda_graphs) < MAX_CUDA_GRAPHS
         )
 
@@ -730,12 +727,7 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             with _capture_autocast(autocast_dtype):
                 return self.encoder(static_hidden, cu_seqlens=static_cu_seqlens, max_seqlen=max_seqlen)[0]
 
-        # Warm up on a side stream first (kernel selection, workspaces), as CUDA graph capture requires.
-        side = torch.cuda.Stream(device=hidden.device)
-        side.wait_stream(torch.cuda.current_stream(hidden.device))
-        with torch.cuda.stream(side):
-            run()
-        torch.cuda.current_stream(hidden.device).wait_stream(side)
+        _warm_up_on_side_stream(hidden.device, run, iterations=1)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self._cuda_graph_pool, capture_error_mode=CAPTURE_MODE):
             static_out = run()
@@ -807,7 +799,6 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
                 flat(inputs_embeds),
             )  # (N, C)
             if graphed_training and self._train_graph is None:
-                self._train_graph_captures += 1
                 try:
                     self._train_graph = _TrainingGraph(
                         self.encoder, hidden, packing.cu_seqlens, packing.max_seqlen
