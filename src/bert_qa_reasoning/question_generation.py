@@ -71,8 +71,8 @@ _LOWER_FIRST_WORDS = {
 
 def _lower_first(text: str) -> str:
     """Lower-cases a sentence-initial word that is not part of a name: function words ("The city" -> "the city")
-    and common nouns, adjectives, adverbs or gerunds followed by a lower-case word ("Competition amongst" -> "competition amongst",
-    but "Hurricane Floyd" stays)."""
+    and common nouns, adjectives, adverbs or gerunds followed by a lower-case word ("Competition amongst" ->
+    "competition amongst", but "Hurricane Floyd" stays)."""
     from lemminflect import getAllLemmas
 
     first, _, rest = text.partition(" ")
@@ -189,7 +189,7 @@ def _bare_verb(word: str) -> bool:
         word.isalpha()
         and word.islower()
         and word in _verb_lemmas(word)
-        and not getAllLemmas(word, upos="NOUN")
+        and not _is_noun(word)
         and not getAllLemmas(word, upos="ADJ")
     )
 
@@ -249,13 +249,6 @@ def _wh(answer: str, predicate: str) -> str:
     return "Who" if name and role else "What"
 
 
-_PRONOUNS = {"this", "that", "these", "those", "it", "they", "he", "she", "we", "i", "which", "who", "there"}
-
-
-def _is_pronoun(text: str) -> bool:
-    return text.lower() in _PRONOUNS
-
-
 def _strip_end(text: str) -> str:
     return text.strip().rstrip(".;,").strip()
 
@@ -285,7 +278,7 @@ def questions_from_sentence(passage: str, start: int, end: int) -> Iterator[Gene
             yield GeneratedQA(f"Why {body}?", text, pos, "causal")
     if m := _CAUSE_VERB.match(sentence):
         text, pos = _span(passage, start, m, "cause")
-        if len(text.split()) <= 12 and not _is_pronoun(text) and _subject_ok(text.split()):
+        if len(text.split()) <= 12 and _subject_ok(text.split()):
             yield GeneratedQA(f"What {m.group('verb')} {_strip_end(m.group('effect'))}?", text, pos, "causal")
     if m := _COMPARATIVE.match(sentence):
         text, pos = _span(passage, start, m, "a")
