@@ -596,20 +596,17 @@ class PassageIndex:
         """Reads an index written by `save`; raises `ValueError` naming the missing file."""
         from safetensors.torch import load_file
 
-        if not os.path.exists(os.path.join(directory, INDEX_CONFIG)):
-            raise ValueError(
-                f"{directory}: not a passage index ({INDEX_CONFIG} is missing); build one with PassageIndex.build."
-            )
-        with open(os.path.join(directory, INDEX_CONFIG), encoding="utf-8") as f:
-            config = json.load(f)
-        passages_file = config.get("passages_file", INDEX_PASSAGES_JSONL)
-        for name in (passages_file, INDEX_EMBEDDINGS):
+        def path(name: str) -> str:
             if not os.path.exists(os.path.join(directory, name)):
                 raise ValueError(
                     f"{directory}: not a passage index ({name} is missing); build one with PassageIndex.build."
                 )
-        passages = _read_passages(os.path.join(directory, passages_file))
-        tensors = load_file(os.path.join(directory, INDEX_EMBEDDINGS))
+            return os.path.join(directory, name)
+
+        with open(path(INDEX_CONFIG), encoding="utf-8") as f:
+            config = json.load(f)
+        passages = _read_passages(path(config.get("passages_file", INDEX_PASSAGES_JSONL)))
+        tensors = load_file(path(INDEX_EMBEDDINGS))
         # Indexes saved before `hybrid_method` existed mixed min-max scores.
         index = cls(
             passages,
