@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning, BertQAReasoningConfig  # noqa: E402
 
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0}
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+TRAIN_INPUTS = MODEL_INPUTS + ("start_positions", "end_positions")
 
 
 def window_lengths(squad_path: str, tokenizer, max_len: int = 384, stride: int = 128) -> list[int]:
@@ -75,6 +77,16 @@ def make_batches(lengths, n_batches, batch_size, vocab, padding, max_len, device
     return batches
 
 
+def squad_batches(
+    squad_path: str, tokenizer_dir: str, n_batches: int, padding: str, device, batch_size: int = 32
+):
+    """`n_batches` SQuAD-shaped batches (lengths sampled from the SQuAD windows), padded as `padding` says."""
+    from transformers import AutoTokenizer
+
+    lengths = window_lengths(squad_path, AutoTokenizer.from_pretrained(tokenizer_dir))
+    return make_batches(lengths, n_batches, batch_size, 30000, padding, 384, device)
+
+
 def flops_per_real_token(config, avg_len: float, train: bool) -> float:
     layers, hidden, inter = config.num_hidden_layers, config.hidden_size, config.intermediate_size
     dense = layers * (4 * hidden * hidden + 2 * hidden * inter)  # multiply-adds per token
@@ -84,14 +96,12 @@ def flops_per_real_token(config, avg_len: float, train: bool) -> float:
 
 
 def time_model(model, batches, train: bool, steps: int, warmup: int):
-    model_inputs = ("input_ids", "attention_mask", "token_type_ids")
-    labels = ("start_positions", "end_positions")
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True) if train else None
     model.train(train)
     torch.cuda.reset_peak_memory_stats()
 
     def step(batch):
-        inputs = {k: batch[k] for k in model_inputs + (labels if train else ())}
+        inputs = {k: batch[k] for k in (TRAIN_INPUTS if train else MODEL_INPUTS)}
         with torch.autocast("cuda", dtype=torch.bfloat16):
             if train:
                 out = model(**inputs)
@@ -127,7 +137,7 @@ def graph_check(model, batches) -> float:
     model.eval()
     worst = 0.0
     for batch in batches:
-        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
+        inputs = {k: batch[k] for k in MODEL_INPUTS}
         with torch.autocast("cuda", dtype=torch.bfloat16):
             model.config.varlen_cuda_graphs = False
             eager = model(**inputs).start_logits.float()
@@ -146,7 +156,7 @@ def varlen_check(model, batches) -> str:
     model.config.varlen_cuda_graphs = False
     worst_abs, worst_rel = 0.0, 0.0
     for batch in batches:
-        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
+        inputs = {k: batch[k] for k in MODEL_INPUTS}
         outs = {}
         for impl in ("sdpa", "varlen"):
             model.config._attn_implementation = impl
@@ -168,14 +178,13 @@ def train_graph_check(model, batches) -> str:
         m.p = 0.0
     model.train()
     worst_loss, worst_grad = 0.0, 0.0
-    keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
     for batch in batches[:3]:
         results = []
         for graphs in (True, False):  # graphs first: the capture happens on a fresh model, as in training
             model.config.varlen_cuda_graphs = graphs
             model.zero_grad(set_to_none=True)
             with torch.autocast("cuda", dtype=torch.bfloat16):
-                loss = model(**{k: batch[k] for k in keys}).loss
+                loss = model(**{k: batch[k] for k in TRAIN_INPUTS}).loss
             loss.backward()
             results.append(
                 (

@@ -16,9 +16,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from bench_speed import build_pair, make_batches, window_lengths  # noqa: E402
-
-KEYS = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
+from bench_speed import TRAIN_INPUTS, build_pair, squad_batches  # noqa: E402
 
 
 def main() -> None:
@@ -26,10 +24,7 @@ def main() -> None:
     parser.add_argument("--squad", required=True)
     parser.add_argument("--minilm", required=True)
     args = parser.parse_args()
-    from transformers import AutoTokenizer
-
-    lengths = window_lengths(args.squad, AutoTokenizer.from_pretrained(args.minilm))
-    batches = make_batches(lengths, 3, 32, 30000, "max_length", 384, torch.device("cuda"))
+    batches = squad_batches(args.squad, args.minilm, 3, "max_length", torch.device("cuda"))
     _, model = build_pair("bert-base", args.minilm, torch.device("cuda"))
     for m in model.modules():
         if isinstance(m, torch.nn.Dropout):
@@ -42,7 +37,7 @@ def main() -> None:
             model.config.varlen_cuda_graphs = graphs
             model.zero_grad(set_to_none=True)
             with torch.autocast("cuda", dtype=torch.bfloat16):
-                loss = model(**{k: batch[k] for k in KEYS}).loss
+                loss = model(**{k: batch[k] for k in TRAIN_INPUTS}).loss
             loss.backward()
             grads = {n: p.grad.float().clone() for n, p in model.named_parameters() if p.grad is not None}
             runs[graphs] = (loss.item(), grads, model.bert._train_graph is not None)

@@ -20,9 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from bench_speed import build_pair, make_batches, window_lengths  # noqa: E402
-
-INPUTS = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
+from bench_speed import TRAIN_INPUTS, build_pair, squad_batches  # noqa: E402
 
 
 def main() -> None:
@@ -38,13 +36,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from torch.profiler import ProfilerActivity, profile
-    from transformers import AutoTokenizer
 
     device = torch.device("cuda")
     torch.backends.cuda.matmul.allow_tf32 = True
-    tokenizer = AutoTokenizer.from_pretrained(args.minilm)
-    lengths = window_lengths(args.squad, tokenizer)
-    batches = make_batches(lengths, 16, 32, 30000, args.padding, 384, device)
+    batches = squad_batches(args.squad, args.minilm, 16, args.padding, device)
     peer, ours = build_pair(args.shape, args.minilm, device)
     summary = []
     for label in args.variants:
@@ -62,7 +57,7 @@ def main() -> None:
 
         def step(batch, runner=runner, opt=opt):
             with torch.autocast("cuda", dtype=torch.bfloat16):
-                runner(**{k: batch[k] for k in INPUTS}).loss.backward()
+                runner(**{k: batch[k] for k in TRAIN_INPUTS}).loss.backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
 
