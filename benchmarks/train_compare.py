@@ -87,7 +87,8 @@ def main() -> None:
         "--runs",
         nargs="+",
         default=["hf:42", "ours-sdpa:42", "ours-varlen:42"],
-        help="variant:seed[,seed...] with variant hf, ours-sdpa, ours-varlen or ours-varlengraphs",
+        help="variant:seed[,seed...] with variant hf or ours-<sdpa|varlen|varlengraphs>[+ctx][+w<weight>] "
+        "(+ctx: span loss over context positions; +w: reasoning loss weight)",
     )
     parser.add_argument("--skip-retrieval", action="store_true")
     args = parser.parse_args()
@@ -125,13 +126,23 @@ def main() -> None:
             model = BertForQuestionAnswering.from_pretrained(args.backbone, dtype=torch.float32)
             keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
         else:
-            impl = variant.split("-")[1]
+            # ours-<impl>[+ctx][+w<weight>]: +ctx = span_loss_context_only, +w0.3 = reasoning_loss_weight 0.3
+            impl, *options = variant.split("-", 1)[1].split("+")
             graphs = impl == "varlengraphs"  # the varlen path with CUDA graphs (config.varlen_cuda_graphs)
+            overrides = {}
+            for option in options:
+                if option == "ctx":
+                    overrides["span_loss_context_only"] = True
+                elif option.startswith("w"):
+                    overrides["reasoning_loss_weight"] = float(option[1:])
+                else:
+                    raise SystemExit(f"unknown variant option {option!r} in {variant!r}")
             model = BertForQuestionAnsweringWithReasoning.from_pretrained(
                 args.backbone,
                 dtype=torch.float32,
                 attn_implementation="varlen" if graphs else impl,
                 varlen_cuda_graphs=graphs,
+                **overrides,
             )
             keys = (
                 "input_ids",
@@ -172,7 +183,7 @@ def main() -> None:
         results[f"{variant}/seed{seed}"] = {"train_s": train_s, "test": test, "validation": val}
         trained.setdefault(variant, trainer.model)  # the first seed's model feeds the retrieval figures
         print(
-            f"{variant:12s} seed {seed} train {train_s:6.1f}s  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "
+            f"{variant:16s} seed {seed} train {train_s:6.1f}s  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "
             f"val EM {val['exact_match']:.2f} F1 {val['f1']:.2f}  reasoning acc {val.get('reasoning_accuracy', float('nan')):.2f} "
             f"macro-F1 {val.get('reasoning_macro_f1', float('nan')):.2f}",
             flush=True,
@@ -195,8 +206,9 @@ def main() -> None:
         }
         s_ = summary[variant]
         print(
-            f"mean over {s_['seeds']} seed(s) {variant:12s} test EM {s_['test_exact_match']:.2f} ± {s_['test_exact_match_std']:.2f} "
-            f"F1 {s_['test_f1']:.2f} ± {s_['test_f1_std']:.2f}  reasoning acc (val) {s_['validation_reasoning_accuracy']:.2f}",
+            f"mean over {s_['seeds']} seed(s) {variant:16s} test EM {s_['test_exact_match']:.2f} ± {s_['test_exact_match_std']:.2f} "
+            f"F1 {s_['test_f1']:.2f} ± {s_['test_f1_std']:.2f}  val F1 {s_['validation_f1']:.2f}  "
+            f"reasoning acc (val) {s_['validation_reasoning_accuracy']:.2f}",
             flush=True,
         )
     results["summary"] = summary

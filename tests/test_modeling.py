@@ -7,6 +7,7 @@ from bert_qa_reasoning import (
     BertQAReasoningModel,
 )
 from bert_qa_reasoning.modeling_bert_qa_reasoning import (
+    answer_candidates,
     gather_packed,
     pack_padded_batch,
     pad_packed,
@@ -76,6 +77,51 @@ def test_cuda_graph_option_is_inert_off_cuda_and_in_training(tiny_config):
         model.config.varlen_cuda_graphs = False
         torch.testing.assert_close(graphed, model(input_ids=ids).start_logits)
     assert model.bert._cuda_graphs == {}  # CPU: nothing captured
+    model.clear_cuda_graphs()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
+def test_training_graphs_per_packed_size_match_eager_on_cuda(tiny_config):
+    # head size 32 (the size this test ran with on an H200)
+    tiny_config.hidden_size, tiny_config.intermediate_size, tiny_config.num_attention_heads = 64, 128, 2
+    tiny_config.varlen_cuda_graphs = True
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).cuda().train()
+    model.set_attn_implementation("varlen")
+
+    def batch(lengths, width=200):
+        mask = torch.zeros(len(lengths), width, dtype=torch.long)
+        for i, n in enumerate(lengths):
+            mask[i, :n] = 1
+        ids = torch.randint(5, 1000, mask.shape) * mask
+        labels = dict(start_positions=torch.tensor([1, 2, 3, 4]), end_positions=torch.tensor([2, 3, 4, 5]))
+        return {k: v.cuda() for k, v in dict(input_ids=ids, attention_mask=mask, **labels).items()}
+
+    big, small = batch([200, 200, 200, 100]), batch([30, 20, 10, 5])  # 700 and 65 real tokens: two sizes
+
+    def loss_and_grads(inputs, graphs):
+        model.config.varlen_cuda_graphs = graphs
+        model.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            loss = model(**inputs).loss
+        loss.backward()
+        return loss.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    for inputs in (big, small, big, small):  # capture each size, then replay it
+        graph_loss, graph_grads = loss_and_grads(inputs, True)
+        eager_loss, eager_grads = loss_and_grads(inputs, False)
+        torch.testing.assert_close(graph_loss, eager_loss, atol=1e-3, rtol=1e-3)
+        assert graph_grads.keys() == eager_grads.keys()
+        for name, grad in eager_grads.items():
+            assert (graph_grads[name] - grad).norm() <= 2e-2 * grad.norm() + 1e-5, name
+    assert sorted(n for _, n in model.bert._train_graph.sizes) == [256, 768]
+
+    # Sizes share memory: a backward after another training forward must fail loudly, not give wrong gradients.
+    model.config.varlen_cuda_graphs = True
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        first = model(**big).loss
+        model(**small)
+    with pytest.raises(RuntimeError, match="followed by another forward"):
+        first.backward()
     model.clear_cuda_graphs()
 
 
@@ -218,6 +264,69 @@ def test_span_loss_clamps_and_ignores_out_of_range_positions():
     # a position beyond the sequence is clamped to T and ignored: that side contributes NaN-free nothing
     loss = span_loss(start.repeat(2, 1), end.repeat(2, 1), torch.tensor([2, 99]), torch.tensor([0, 99]))
     torch.testing.assert_close(loss, expected)
+
+
+def test_answer_candidates_and_context_only_span_loss(tiny_config):
+    types = torch.tensor([[0, 0, 0, 1, 1, 1, 0], [0, 0, 0, 0, 1, 1, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 1, 0], [0, 1, 1, 1, 1, 1, 1]])  # right- and left-padded rows
+    expected = torch.tensor([[1, 0, 0, 1, 1, 1, 0], [0, 1, 0, 0, 1, 1, 1]], dtype=torch.bool)
+    assert torch.equal(answer_candidates(types, mask), expected)
+
+    start = torch.tensor([[0.0, 1.0, 2.0, 3.0]])
+    end = torch.tensor([[3.0, 2.0, 1.0, 0.0]])
+    allowed = torch.tensor([[True, False, True, True]])
+    logsumexp = lambda t, keep: torch.logsumexp(t[keep], dim=0)  # noqa: E731
+    expected_loss = (logsumexp(start[0], allowed[0]) - 2.0 + logsumexp(end[0], allowed[0]) - 3.0) / 2
+    loss = span_loss(start, end, torch.tensor([2]), torch.tensor([0]), allowed)
+    torch.testing.assert_close(loss, expected_loss)
+    # a label outside the candidates stays reachable (finite loss over candidates + the label)
+    odd = span_loss(start, end, torch.tensor([1]), torch.tensor([1]), allowed)
+    assert torch.isfinite(odd) and odd < 10
+
+    tiny_config.span_loss_context_only = True
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
+    ids = torch.randint(5, 100, (2, 7))
+    labels = dict(start_positions=torch.tensor([4, 0]), end_positions=torch.tensor([5, 0]))
+    out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, **labels)
+    keep = answer_candidates(types, mask)
+    torch.testing.assert_close(
+        out.span_loss,
+        span_loss(out.start_logits, out.end_logits, labels["start_positions"], labels["end_positions"], keep),
+    )
+    model.config.span_loss_context_only = False
+    full = model(input_ids=ids, token_type_ids=types, attention_mask=mask, **labels)
+    torch.testing.assert_close(full.start_logits, out.start_logits)  # logits themselves are not masked
+    assert full.span_loss > out.span_loss  # the softmax over fewer positions
+
+
+def test_compiled_model_with_cuda_graph_option_matches_eager_on_cpu(tiny_config):
+    # Under torch.compile with varlen_cuda_graphs on, the packed section runs outside the compiler (on CUDA it
+    # replays graphs of a compiled encoder); on CPU it must simply give the eager results, gradients included.
+    tiny_config.varlen_cuda_graphs = True
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).train()
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
+    model.set_attn_implementation("varlen")
+    ids = torch.randint(5, 100, (2, 9))
+    mask = torch.tensor([[1] * 9, [1] * 6 + [0] * 3])
+    labels = dict(start_positions=torch.tensor([1, 2]), end_positions=torch.tensor([3, 4]))
+
+    def loss_and_grads(runner):
+        model.zero_grad(set_to_none=True)
+        out = runner(input_ids=ids, attention_mask=mask, **labels)
+        out.loss.backward()
+        return out.loss.detach(), {
+            n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None
+        }
+
+    eager_loss, eager_grads = loss_and_grads(model)
+    compiled_loss, compiled_grads = loss_and_grads(torch.compile(model, backend="eager"))
+    torch.testing.assert_close(compiled_loss, eager_loss)
+    assert compiled_grads.keys() == eager_grads.keys()
+    for name, grad in eager_grads.items():
+        torch.testing.assert_close(compiled_grads[name], grad, atol=1e-6, rtol=1e-5)
+    torch._dynamo.reset()
 
 
 def test_reasoning_loss_ignores_minus_100():

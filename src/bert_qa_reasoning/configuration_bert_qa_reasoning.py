@@ -40,6 +40,11 @@ class BertQAReasoningConfig(PretrainedConfig):
             `["factual", "causal", "comparative"]` (or `reasoning_0 ...` for another size).
         reasoning_loss_weight (`float`, *optional*, defaults to 1.0): Weight of the reasoning cross-entropy
             in the total loss.
+        span_loss_context_only (`bool`, *optional*, defaults to `False`): Compute the start/end cross-entropies
+            over the positions an answer can take — the context segment (`token_type_ids == 1`) and the first
+            token ([CLS], the target when the answer lies outside the window) — instead of the whole sequence,
+            which matches what post-processing decodes. Needs `token_type_ids`; the returned logits are not
+            masked.
         varlen_pad_to_multiple_of (`int`, *optional*, defaults to 256): On the `"varlen"` attention path, the
             packed token count is padded up to a multiple of this with a dummy last sequence that attends only to
             itself, so consecutive batches reuse a few shapes (the caching allocator, `torch.compile` and CUDA
@@ -48,10 +53,12 @@ class BertQAReasoningConfig(PretrainedConfig):
             encoder as CUDA graphs, which removes the per-kernel CPU launch cost that bounds these models on a fast
             GPU. Inference (no gradients, eval mode) captures one graph per packed size (needs
             `varlen_pad_to_multiple_of > 0`; graphs share one memory pool). Training captures forward and backward
-            once, on the first batch, at a fixed token capacity (1.25 x that batch's real tokens); batches that do
-            not fit, or have another batch size, run eagerly. Not used with gradient checkpointing,
-            `output_hidden_states` or `torch.compile`. A refused capture logs a warning and turns the option off.
-            `model.clear_cuda_graphs()` frees the graphs.
+            once per packed size (real tokens rounded up to a multiple of 256; at most 24 sizes, later sizes run
+            eagerly); all sizes share one memory pool and one set of gradient buffers, so each training forward
+            must be followed by its backward before the next training forward (anything else raises an error).
+            Under `torch.compile(model)`, the packed section runs outside the compiler and the graphs record an
+            inductor-compiled encoder (fused kernels and no launch cost). Not used with gradient checkpointing or `output_hidden_states`. A refused capture logs a
+            warning and turns the option off. `model.clear_cuda_graphs()` frees the graphs.
 
     Raises:
         `ValueError`: when a size is not positive, `hidden_size` is not divisible by `num_attention_heads`,
@@ -87,6 +94,7 @@ class BertQAReasoningConfig(PretrainedConfig):
         reasoning_vocab_size: int = 3,
         reasoning_labels: list[str] | tuple[str, ...] | None = None,
         reasoning_loss_weight: float = 1.0,
+        span_loss_context_only: bool = False,
         varlen_pad_to_multiple_of: int = 256,
         varlen_cuda_graphs: bool = False,
         **kwargs,
@@ -117,6 +125,7 @@ class BertQAReasoningConfig(PretrainedConfig):
             )
         self.reasoning_labels = list(reasoning_labels)
         self.reasoning_loss_weight = reasoning_loss_weight
+        self.span_loss_context_only = bool(span_loss_context_only)
         self.varlen_pad_to_multiple_of = varlen_pad_to_multiple_of
         self.varlen_cuda_graphs = bool(varlen_cuda_graphs)
         self.validate_bert_qa_reasoning()

@@ -12,8 +12,8 @@ Attention is chosen through `config._attn_implementation`:
   (`torch.nn.attention.varlen.varlen_attn` on CUDA; a per-sequence loop elsewhere), and the padded layout is
   restored for the heads. Attention-probability dropout is not applied on this path (the kernel has none).
   With `config.varlen_cuda_graphs`, the packed encoder is replayed as CUDA graphs (inference: one per packed
-  size; training: forward and backward captured once at a fixed token capacity), which removes the CPU cost of
-  launching ~90 kernels per layer.
+  size; training: forward and backward per packed size, all sizes in one memory pool), which removes the CPU
+  cost of launching ~90 kernels per layer.
 
 This file travels to the Hub with saved models: it imports only the standard library, torch, transformers and
 its sibling configuration file.
@@ -45,7 +45,10 @@ DUMMY_SEQUENCES = 8  # spare rows of a fixed-capacity packing are split into thi
 # calls must be capture-safe.
 CAPTURE_MODE = "thread_local"
 CAPTURE_ERRORS = (RuntimeError, getattr(torch, "AcceleratorError", RuntimeError))
-TRAIN_GRAPH_HEADROOM = 1.25  # training graph capacity: 1.25 x the real tokens of the first batch
+# Training graphs are captured per packed size: real tokens + dummies rounded up to a multiple of this. All sizes
+# share one memory pool, so a few sizes cost little more memory than one.
+TRAIN_GRAPH_BUCKET = 256
+MAX_TRAIN_GRAPHS = 24  # training sizes captured per model; batches of other sizes then run eagerly
 AUTO_MAP = {
     "AutoConfig": "configuration_bert_qa_reasoning.BertQAReasoningConfig",
     "AutoModel": "modeling_bert_qa_reasoning.BertQAReasoningModel",
@@ -397,6 +400,7 @@ def pack_padded_batch(
     pad_to_multiple_of: int = 0,
     capacity: int | None = None,
     max_seqlen: int | None = None,
+    real_tokens: int | None = None,
 ) -> PackedBatch | None:
     """Computes the packing of a padded batch from its (B, T) 0/1 attention mask.
 
@@ -405,7 +409,8 @@ def pack_padded_batch(
 
     With `capacity=N`, the packed length is exactly N whatever the batch holds (what a captured CUDA graph needs):
     the spare rows form `DUMMY_SEQUENCES` short dummy sequences (so they cost little attention), `max_seqlen` is
-    the given bound, and `None` is returned when the real tokens do not fit.
+    the given bound, and `None` is returned when the real tokens do not fit. `real_tokens`, when the caller already
+    counted them, saves a second host synchronisation.
     """
     batch, seq_len = attention_mask.shape
     mask = attention_mask.bool()
@@ -413,7 +418,7 @@ def pack_padded_batch(
     cu_seqlens = F.pad(torch.cumsum(lengths, dim=0, dtype=torch.int32), (1, 0))  # (B + 1,)
     flat_mask = mask.flatten()  # (B*T,)
     if capacity is not None:
-        real = int(lengths.sum())  # host sync: does the batch fit?
+        real = int(lengths.sum()) if real_tokens is None else real_tokens  # host sync: does the batch fit?
         if real > capacity - DUMMY_SEQUENCES:
             return None
         indices = torch.nonzero_static(flat_mask, size=capacity, fill_value=batch * seq_len).flatten()  # (N,)
@@ -459,13 +464,26 @@ def pad_packed(packed: torch.Tensor, indices: torch.Tensor, batch: int, seq_len:
 # --------------------------------------------------------------------------------------------------------------
 def _no_cuda_graphs() -> dict:
     """The CUDA-graph state of a model that has captured nothing (`BertQAReasoningModel` attributes)."""
-    return {"_cuda_graphs": {}, "_cuda_graph_pool": None, "_train_graph": None, "_train_graph_overflows": 0}
+    return {
+        "_cuda_graphs": {},
+        "_cuda_graph_pool": None,
+        "_train_graph": None,
+        "_train_graph_eager_batches": 0,
+        "_compiled_encoder": None,
+    }
+
+
+_SIDE_STREAMS: dict[torch.device, torch.cuda.Stream] = {}
 
 
 def _warm_up_on_side_stream(device: torch.device, step, iterations: int) -> None:
     """Runs `step` before a capture, on a side stream as CUDA graph capture requires (kernel selection, workspaces
     and allocator blocks happen here, outside the graph)."""
-    side = torch.cuda.Stream(device=device)
+    # One side stream per device for every warm-up: the caching allocator keeps freed blocks per stream, so a new
+    # stream per capture would strand each warm-up's memory.
+    if device not in _SIDE_STREAMS:
+        _SIDE_STREAMS[device] = torch.cuda.Stream(device=device)
+    side = _SIDE_STREAMS[device]
     side.wait_stream(torch.cuda.current_stream(device))
     with torch.cuda.stream(side):
         for _ in range(iterations):
@@ -481,75 +499,131 @@ def _capture_autocast(autocast_dtype: torch.dtype | None):
     return torch.autocast("cuda", dtype=autocast_dtype, cache_enabled=False)
 
 
+def _functional_encoder(
+    encoder: nn.Module,
+    params: dict[str, torch.Tensor],
+    hidden: torch.Tensor,
+    cu_seqlens: torch.Tensor,
+    max_seqlen: int,
+) -> torch.Tensor:
+    """The packed encoder run with `params` in place of its parameters (what a training graph records)."""
+    kwargs = {"cu_seqlens": cu_seqlens, "max_seqlen": max_seqlen}
+    return torch.func.functional_call(encoder, params, (hidden,), kwargs)[0]
+
+
 class _ReplayPackedEncoder(torch.autograd.Function):
     """Autograd node of a captured training graph: forward and backward are graph replays."""
 
     @staticmethod
-    def forward(
-        ctx, graph: _TrainingGraph, hidden: torch.Tensor, cu_seqlens: torch.Tensor, *params: torch.Tensor
-    ):
-        graph.static_hidden.copy_(hidden)
-        graph.static_cu_seqlens.copy_(cu_seqlens)
-        graph.forward_graph.replay()
-        ctx.graph = graph
-        return graph.static_out.detach()
+    def forward(ctx, graphs: _TrainingGraphs, size: _GraphedSize, hidden, cu_seqlens, *params: torch.Tensor):
+        size.static_hidden.copy_(hidden)
+        size.static_cu_seqlens.copy_(cu_seqlens)
+        size.forward_graph.replay()
+        graphs.generation += 1
+        ctx.graphs, ctx.size, ctx.generation = graphs, size, graphs.generation
+        return size.static_out.detach()
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
-        graph = ctx.graph
-        graph.static_grad_out.copy_(grad_out)
-        graph.backward_graph.replay()
-        grad_hidden, *grad_params = graph.static_grads
-        # Parameter gradients are copied out of the graph's buffers: autograd may adopt a returned tensor as `.grad`
-        # itself, and the next replay would then overwrite an accumulating gradient.
-        # One multi-tensor kernel instead of a clone per parameter.
-        return None, grad_hidden.detach(), None, *torch._foreach_mul(grad_params, 1.0)
+        graphs, size = ctx.graphs, ctx.size
+        if ctx.generation != graphs.generation:
+            # Every size shares one memory pool: another forward replay has overwritten this one's activations.
+            raise RuntimeError(
+                "config.varlen_cuda_graphs: this backward belongs to a training forward that was followed by "
+                "another forward before it; the CUDA graphs hold the activations of one step at a time. Call "
+                "backward after each forward, or set model.config.varlen_cuda_graphs = False."
+            )
+        size.static_grad_out.copy_(grad_out)
+        size.backward_graph.replay()
+        graphs.generation += 1  # a second backward of the same step would read freed activations
+        # Parameter gradients are copied out of the shared buffers: autograd may adopt a returned tensor as `.grad`
+        # itself, and the next replay would then overwrite an accumulating gradient. One multi-tensor kernel.
+        return None, None, size.static_grad_hidden.detach(), None, *torch._foreach_mul(graphs.grads, 1.0)
 
 
-class _TrainingGraph:
-    """The packed encoder's forward and backward captured as CUDA graphs for one (capacity, batch) shape.
+@dataclass
+class _GraphedSize:
+    """Forward and backward graphs of the packed encoder for one (batch size, packed length), with their static
+    input and output buffers."""
 
-    Built from a real batch (its embeddings and cu_seqlens); replayed through `_ReplayPackedEncoder` so autograd
-    sees one node whose backward yields the embeddings' and every encoder parameter's gradient.
+    forward_graph: torch.cuda.CUDAGraph
+    backward_graph: torch.cuda.CUDAGraph
+    static_hidden: torch.Tensor
+    static_cu_seqlens: torch.Tensor
+    static_out: torch.Tensor
+    static_grad_out: torch.Tensor
+    static_grad_hidden: torch.Tensor
+
+
+class _TrainingGraphs:
+    """The packed encoder's forward and backward captured as CUDA graphs, one pair per packed size.
+
+    Every size is captured into one memory pool, and its parameter gradients are copied into one set of buffers,
+    so ten sizes cost about the memory of the largest. That sharing is safe because a training step replays one
+    size's forward and then its backward; `generation` turns any other order into an error instead of wrong
+    gradients. The graphs record the encoder on fresh autograd leaves that alias the parameters' memory (so the
+    optimizer's in-place updates are seen, and the parameters' own gradient accumulators stay out of the capture).
     """
 
-    def __init__(self, encoder: nn.Module, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int):
-        self.capacity, self.batch = hidden.shape[0], cu_seqlens.shape[0] - 1 - DUMMY_SEQUENCES
-        self.params = tuple(p for p in encoder.parameters() if p.requires_grad)
+    def __init__(self, encoder: nn.Module, run_encoder=None):
+        self.encoder = encoder
+        self.run_encoder = _functional_encoder if run_encoder is None else run_encoder
+        named = [(n, p) for n, p in encoder.named_parameters() if p.requires_grad]
+        self.names = [n for n, _ in named]
+        self.params = tuple(p for _, p in named)
         self.pointers = [p.data_ptr() for p in self.params]
+        self.grads = [torch.empty_like(p) for p in self.params]  # written by every size's backward graph
+        self.pool = torch.cuda.graph_pool_handle()
+        self.sizes: dict[tuple[int, int], _GraphedSize] = {}
+        self.generation = 0
+
+    def valid(self) -> bool:
+        """False once a parameter was replaced (`.to()`, `.half()`): the graphs would read stale memory."""
+        return [p.data_ptr() for p in self.params] == self.pointers
+
+    def capture(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> _GraphedSize:
+        self.generation += 1  # the warm-up and capture below reuse the pool's memory
         autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
-        self.static_hidden = hidden.detach().clone().requires_grad_(True)
-        self.static_cu_seqlens = cu_seqlens.clone()
-        inputs = (self.static_hidden, *self.params)
+        static_hidden = hidden.detach().clone().requires_grad_(True)
+        static_cu_seqlens = cu_seqlens.clone()
+        leaves = [p.detach().requires_grad_(True) for p in self.params]  # same memory, fresh autograd leaves
+        params = dict(zip(self.names, leaves))
+        inputs = (static_hidden, *leaves)
 
         def run() -> torch.Tensor:
             with _capture_autocast(autocast_dtype):
-                out, _, _ = encoder(
-                    self.static_hidden, cu_seqlens=self.static_cu_seqlens, max_seqlen=max_seqlen
-                )
-            return out
+                return self.run_encoder(self.encoder, params, static_hidden, static_cu_seqlens, max_seqlen)
 
         def step() -> None:  # forward and backward, gradients not accumulated
             out = run()
             torch.autograd.grad(out, inputs, grad_outputs=torch.ones_like(out))
 
         _warm_up_on_side_stream(hidden.device, step, iterations=2)
-        pool = torch.cuda.graph_pool_handle()
-        self.forward_graph, self.backward_graph = torch.cuda.CUDAGraph(), torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.forward_graph, pool=pool, capture_error_mode=CAPTURE_MODE):
-            self.static_out = run()
-        self.static_grad_out = torch.empty_like(self.static_out)
-        with torch.cuda.graph(self.backward_graph, pool=pool, capture_error_mode=CAPTURE_MODE):
-            self.static_grads = torch.autograd.grad(
-                self.static_out, inputs, grad_outputs=self.static_grad_out
-            )
+        forward_graph, backward_graph = torch.cuda.CUDAGraph(), torch.cuda.CUDAGraph()
+        with torch.cuda.graph(forward_graph, pool=self.pool, capture_error_mode=CAPTURE_MODE):
+            out = run()
+        static_grad_out = torch.empty_like(out)
+        with torch.cuda.graph(backward_graph, pool=self.pool, capture_error_mode=CAPTURE_MODE):
+            grad_hidden, *grads = torch.autograd.grad(out, inputs, grad_outputs=static_grad_out)
+            torch._foreach_copy_(self.grads, grads)
+        del grads  # pool memory again, like the activations the backward released: later captures reuse it
+        size = _GraphedSize(
+            forward_graph,
+            backward_graph,
+            static_hidden,
+            static_cu_seqlens,
+            out.detach(),
+            static_grad_out,
+            grad_hidden,
+        )
+        self.sizes[(cu_seqlens.shape[0], hidden.shape[0])] = size
+        return size
 
-    def valid(self) -> bool:
-        """False once a parameter was replaced (`.to()`, `.half()`): the graph would read stale memory."""
-        return [p.data_ptr() for p in self.params] == self.pointers
-
-    def __call__(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor) -> torch.Tensor:
-        return _ReplayPackedEncoder.apply(self, hidden, cu_seqlens, *self.params)
+    def __call__(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> torch.Tensor:
+        size = self.sizes.get((cu_seqlens.shape[0], hidden.shape[0]))
+        if size is None:
+            size = self.capture(hidden, cu_seqlens, max_seqlen)
+        return _ReplayPackedEncoder.apply(self, size, hidden, cu_seqlens, *self.params)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -633,31 +707,27 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self.__dict__.update(_no_cuda_graphs())
 
     def _training_packing(self, attention_mask: torch.Tensor) -> PackedBatch | None:
-        """Fixed-capacity packing for the training graph, or None to run this batch eagerly.
+        """Packing for a training graph, or None to run this batch eagerly.
 
-        The capacity is set once, from the first batch (`TRAIN_GRAPH_HEADROOM` x its real tokens): a later batch
-        that does not fit, or has another batch size (an epoch's last batch), runs eagerly. Capturing again later
-        is avoided on purpose: a capture after eager backward passes can be refused by the driver.
+        The packed length is the real tokens plus `DUMMY_SEQUENCES` rounded up to `TRAIN_GRAPH_BUCKET`; each new
+        (batch size, length) is captured once (`_TrainingGraphs`), up to `MAX_TRAIN_GRAPHS` of them.
         """
-        graph = self._train_graph
-        if graph is not None and not graph.valid():
-            return None  # parameters were replaced (`.to()`, `.half()`): the graph would read stale memory
-        if graph is not None:
-            if graph.batch != attention_mask.shape[0]:
-                return None
-            capacity = graph.capacity
-        else:  # first batch (a refused capture turns config.varlen_cuda_graphs off: no second try)
-            real = int(attention_mask.sum())
-            capacity = -(-int(real * TRAIN_GRAPH_HEADROOM) // 256) * 256 + DUMMY_SEQUENCES
-        bound = max(self.config.max_position_embeddings, -(-capacity // DUMMY_SEQUENCES))
-        packing = pack_padded_batch(attention_mask, capacity=capacity, max_seqlen=bound)
-        if packing is None:
-            self._train_graph_overflows += 1
-            if self._train_graph_overflows == 1:
+        graphs = self._train_graph
+        if graphs is not None and not graphs.valid():
+            graphs = self._train_graph = None  # parameters were replaced (`.to()`, `.half()`): capture anew
+        real = int(attention_mask.sum())  # host sync: the packed size must be known
+        capacity = -(-(real + DUMMY_SEQUENCES) // TRAIN_GRAPH_BUCKET) * TRAIN_GRAPH_BUCKET
+        key = (attention_mask.shape[0] + 1 + DUMMY_SEQUENCES, capacity)
+        if graphs is not None and key not in graphs.sizes and len(graphs.sizes) >= MAX_TRAIN_GRAPHS:
+            self._train_graph_eager_batches += 1
+            if self._train_graph_eager_batches == 1:
                 logger.info(
-                    f"a batch holds more than the training graph's {capacity} tokens: it runs eagerly"
+                    f"{MAX_TRAIN_GRAPHS} training CUDA graphs captured: batches of other sizes run eagerly"
                 )
-        return packing
+            return None
+        # Each dummy sequence is shorter than TRAIN_GRAPH_BUCKET / DUMMY_SEQUENCES + 2 rows: one fixed bound.
+        bound = max(self.config.max_position_embeddings, attention_mask.shape[1])
+        return pack_padded_batch(attention_mask, capacity=capacity, max_seqlen=bound, real_tokens=real)
 
     def _disable_cuda_graphs(self, exc: Exception) -> None:
         logger.warning(
@@ -693,10 +763,13 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         )
 
     def _graphed_encoder(
-        self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int
+        self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int, compile_encoder: bool = False
     ) -> torch.Tensor:
-        """Runs the packed encoder by replaying a CUDA graph captured for this (N, C) size; captures it first."""
+        """Runs the packed encoder by replaying a CUDA graph captured for this (N, C) size; captures it first.
+        With `compile_encoder` the graph records the inductor-compiled encoder."""
         max_seqlen = -(-max_seqlen // 128) * 128  # an upper bound is enough: fewer distinct graphs
+        if compile_encoder:  # one bound for every size: the compiled encoder is not recompiled for it
+            max_seqlen = max(max_seqlen, self.config.max_position_embeddings)
         autocast = torch.is_autocast_enabled("cuda")
         autocast_dtype = torch.get_autocast_dtype("cuda") if autocast else None
         key = (
@@ -706,11 +779,14 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             max_seqlen,
             autocast_dtype,
             hidden.device,
+            compile_encoder,
         )
         entry = self._cuda_graphs.get(key)
         if entry is None:
             try:
-                entry = self._cuda_graphs[key] = self._capture(hidden, cu_seqlens, max_seqlen, autocast_dtype)
+                entry = self._cuda_graphs[key] = self._capture(
+                    hidden, cu_seqlens, max_seqlen, autocast_dtype, compile_encoder
+                )
             except CAPTURE_ERRORS as exc:  # capture refused: answer eagerly
                 self._disable_cuda_graphs(exc)
                 return self.encoder(hidden, cu_seqlens=cu_seqlens, max_seqlen=max_seqlen)[0]
@@ -720,12 +796,14 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         graph.replay()
         return static_out.clone()  # the next replay overwrites static_out
 
-    def _capture(self, hidden, cu_seqlens, max_seqlen, autocast_dtype):
+    def _capture(self, hidden, cu_seqlens, max_seqlen, autocast_dtype, compile_encoder: bool = False):
         static_hidden, static_cu_seqlens = hidden.clone(), cu_seqlens.clone()
+        run_encoder = self._compiled_functional_encoder() if compile_encoder else _functional_encoder
+        params = dict(self.encoder.named_parameters())
 
         def run() -> torch.Tensor:
             with _capture_autocast(autocast_dtype):
-                return self.encoder(static_hidden, cu_seqlens=static_cu_seqlens, max_seqlen=max_seqlen)[0]
+                return run_encoder(self.encoder, params, static_hidden, static_cu_seqlens, max_seqlen)
 
         _warm_up_on_side_stream(hidden.device, run, iterations=1)
         graph = torch.cuda.CUDAGraph()
@@ -733,6 +811,76 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             static_out = run()
         self._cuda_graph_pool = graph.pool()  # later sizes share the pool: only one graph runs at a time
         return graph, static_hidden, static_cu_seqlens, static_out
+
+    def _forward_packed(
+        self,
+        input_ids: torch.Tensor | None,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        position_ids: torch.Tensor | None,
+        inputs_embeds: torch.Tensor | None,
+        output_hidden_states: bool,
+        compile_encoder: bool = False,
+    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
+        """The varlen path: pack the real tokens, embed them, run the encoder (as a CUDA graph when enabled) and
+        restore the padded layout. Returns the (B, T, C) last hidden state and, when asked, every layer's."""
+        batch, seq_len = attention_mask.shape
+        device = attention_mask.device
+        packing = None
+        if self._can_graph_training(device, output_hidden_states):
+            packing = self._training_packing(attention_mask)
+        graphed_training = packing is not None
+        if packing is None:
+            packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
+        flat = lambda t: None if t is None else gather_packed(t, packing.indices)  # noqa: E731
+        hidden = self.embeddings(
+            flat(input_ids),
+            flat(token_type_ids),
+            flat(position_ids) if position_ids is not None else packing.position_ids,
+            flat(inputs_embeds),
+        )  # (N, C)
+        graphed = self._run_training_graph(hidden, packing, compile_encoder) if graphed_training else None
+        if graphed is not None:
+            hidden, all_hidden = graphed, None
+        elif self._can_graph(hidden, output_hidden_states):
+            hidden = self._graphed_encoder(hidden, packing.cu_seqlens, packing.max_seqlen, compile_encoder)
+            all_hidden = None
+        else:
+            hidden, all_hidden, _ = self.encoder(
+                hidden,
+                cu_seqlens=packing.cu_seqlens,
+                max_seqlen=packing.max_seqlen,
+                output_hidden_states=output_hidden_states,
+            )
+        sequence_output = pad_packed(hidden, packing.indices, batch, seq_len)  # (B, T, C)
+        if all_hidden is not None:
+            all_hidden = [pad_packed(h, packing.indices, batch, seq_len) for h in all_hidden]
+        return sequence_output, all_hidden
+
+    def _run_training_graph(
+        self, hidden: torch.Tensor, packing: PackedBatch, compile_encoder: bool
+    ) -> torch.Tensor | None:
+        """The packed encoder through the training graphs (capturing this size first), or None when the capture
+        is refused (the option is then off and the caller runs the encoder eagerly)."""
+        if self._train_graph is None:
+            run_encoder = self._compiled_functional_encoder() if compile_encoder else None
+            self._train_graph = _TrainingGraphs(self.encoder, run_encoder=run_encoder)
+        try:
+            return self._train_graph(hidden, packing.cu_seqlens, packing.max_seqlen)
+        except CAPTURE_ERRORS as exc:
+            self._disable_cuda_graphs(exc)
+            return None
+
+    # The same, run by Python rather than traced when the model is compiled (see `forward`).
+    _forward_packed_outside_compiler = torch.compiler.disable(_forward_packed)
+
+    def _compiled_functional_encoder(self):
+        """`torch.compile(_functional_encoder)` for training-graph captures under torch.compile, made once per
+        model (the first packed size compiles static shapes, the second a dynamic-length version that the rest
+        reuse). Held outside the module tree (no state-dict keys) and dropped with the graphs."""
+        if self._compiled_encoder is None:
+            self._compiled_encoder = torch.compile(_functional_encoder)
+        return self._compiled_encoder
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings
@@ -785,43 +933,15 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         if use_packed:
             if attention_mask is None:
                 attention_mask = torch.ones(batch, seq_len, dtype=torch.long, device=device)
-            packing = None
-            if self._can_graph_training(device, output_hidden_states):
-                packing = self._training_packing(attention_mask)
-            graphed_training = packing is not None
-            if packing is None:
-                packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
-            flat = lambda t: None if t is None else gather_packed(t, packing.indices)  # noqa: E731
-            hidden = self.embeddings(
-                flat(input_ids),
-                flat(token_type_ids),
-                flat(position_ids) if position_ids is not None else packing.position_ids,
-                flat(inputs_embeds),
-            )  # (N, C)
-            if graphed_training and self._train_graph is None:
-                try:
-                    self._train_graph = _TrainingGraph(
-                        self.encoder, hidden, packing.cu_seqlens, packing.max_seqlen
-                    )
-                except CAPTURE_ERRORS as exc:  # capture refused: keep training, eagerly
-                    self._disable_cuda_graphs(exc)
-            if graphed_training and self._train_graph is not None:
-                hidden, all_hidden = self._train_graph(hidden, packing.cu_seqlens), None
-            elif self._can_graph(hidden, output_hidden_states):
-                hidden, all_hidden = (
-                    self._graphed_encoder(hidden, packing.cu_seqlens, packing.max_seqlen),
-                    None,
+            packed_args = (input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds)
+            if torch.compiler.is_compiling() and getattr(self.config, "varlen_cuda_graphs", False):
+                # Under torch.compile with CUDA graphs on: capture and replay cannot be traced, so the packed
+                # section runs outside the compiler, and the graphs record an inductor-compiled encoder.
+                sequence_output, all_hidden = self._forward_packed_outside_compiler(
+                    *packed_args, output_hidden_states, compile_encoder=True
                 )
             else:
-                hidden, all_hidden, _ = self.encoder(
-                    hidden,
-                    cu_seqlens=packing.cu_seqlens,
-                    max_seqlen=packing.max_seqlen,
-                    output_hidden_states=output_hidden_states,
-                )
-            sequence_output = pad_packed(hidden, packing.indices, batch, seq_len)  # (B, T, C)
-            if all_hidden is not None:
-                all_hidden = [pad_packed(h, packing.indices, batch, seq_len) for h in all_hidden]
+                sequence_output, all_hidden = self._forward_packed(*packed_args, output_hidden_states)
             all_attentions = None
         else:
             hidden = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)  # (B, T, C)
@@ -873,31 +993,55 @@ class QuestionAnsweringWithReasoningOutput(ModelOutput):
     attentions: tuple[torch.Tensor, ...] | None = None
 
 
+def answer_candidates(
+    token_type_ids: torch.Tensor, attention_mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """(B, T) bool: the positions a span can start or end at — context tokens (segment 1) and each row's first
+    real token ([CLS], the target of windows that miss the answer; left padding is handled)."""
+    real = (
+        attention_mask.bool()
+        if attention_mask is not None
+        else torch.ones_like(token_type_ids, dtype=torch.bool)
+    )
+    first = real & (real.cumsum(dim=1) == 1)  # (B, T): the first real token of each row
+    return (token_type_ids.bool() & real) | first
+
+
 def span_loss(
     start_logits: torch.Tensor,
     end_logits: torch.Tensor,
     start_positions: torch.Tensor,
     end_positions: torch.Tensor,
+    candidates: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean of the start and end cross-entropies. Positions outside the sequence are clamped to `T` and ignored,
-    as `transformers.BertForQuestionAnswering` does."""
+    as `transformers.BertForQuestionAnswering` does. With a (B, T) bool `candidates` (see `answer_candidates`),
+    the softmax runs over those positions only."""
     start_positions = start_positions.reshape(-1)
     end_positions = end_positions.reshape(-1)
     ignored_index = start_logits.size(1)
     start_positions = start_positions.clamp(0, ignored_index)
     end_positions = end_positions.clamp(0, ignored_index)
-    start = F.cross_entropy(start_logits.float(), start_positions, ignore_index=ignored_index)
-    end = F.cross_entropy(end_logits.float(), end_positions, ignore_index=ignored_index)
+    start_logits, end_logits = start_logits.float(), end_logits.float()
+    if candidates is not None:
+        # A label outside the candidates (a span in the question segment) stays reachable instead of costing 1e9.
+        for_label = lambda pos: candidates | F.one_hot(pos, ignored_index + 1)[:, :-1].bool()  # noqa: E731
+        start_logits = start_logits.masked_fill(~for_label(start_positions), -1e9)
+        end_logits = end_logits.masked_fill(~for_label(end_positions), -1e9)
+    start = F.cross_entropy(start_logits, start_positions, ignore_index=ignored_index)
+    end = F.cross_entropy(end_logits, end_positions, ignore_index=ignored_index)
     return (start + end) / 2
 
 
 def reasoning_loss(reasoning_logits: torch.Tensor, reasoning_labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the reasoning head; labels of -100 are ignored. Returns 0 (with a graph) when every label
-    is ignored, so span-only batches train without NaNs."""
+    """Cross-entropy of the reasoning head, averaged over the labels that are not -100; 0 (with a graph) when every
+    label is -100, so span-only batches train without NaNs. No host synchronisation."""
     labels = reasoning_labels.reshape(-1)
-    if not torch.compiler.is_compiling() and not bool((labels != -100).any()):
-        return reasoning_logits.sum() * 0.0
-    return F.cross_entropy(reasoning_logits.float(), labels, ignore_index=-100)
+    labelled = labels != -100  # (B,)
+    losses = F.cross_entropy(
+        reasoning_logits.float(), labels.masked_fill(~labelled, 0), reduction="none"
+    )  # (B,)
+    return (losses * labelled).sum() / labelled.sum().clamp(min=1)
 
 
 class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
@@ -979,7 +1123,10 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
 
         loss = span = reasoning = None
         if start_positions is not None and end_positions is not None:
-            span = span_loss(start_logits, end_logits, start_positions, end_positions)
+            candidates = None
+            if getattr(self.config, "span_loss_context_only", False) and token_type_ids is not None:
+                candidates = answer_candidates(token_type_ids, attention_mask)
+            span = span_loss(start_logits, end_logits, start_positions, end_positions, candidates)
         if reasoning_labels is not None:
             reasoning = reasoning_loss(reasoning_logits, reasoning_labels)
         if span is not None or reasoning is not None:
@@ -1001,6 +1148,7 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
 
 
 __all__ = [
+    "answer_candidates",
     "gather_packed",
     "BertForQuestionAnsweringWithReasoning",
     "BertQAReasoningModel",

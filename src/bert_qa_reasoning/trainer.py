@@ -42,7 +42,9 @@ class QAWithReasoningTrainer(Trainer):
         self.eval_examples = eval_examples
         self.max_answer_length = max_answer_length
         self.n_best_size = n_best_size
-        self._loss_parts: dict[str, list[float]] = {"span_loss": [], "reasoning_loss": []}
+        # Detached loss tensors, averaged when Trainer logs: reading them every step would make the host wait for
+        # the GPU each step, as Trainer's own loss tracking avoids.
+        self._loss_parts: dict[str, list[torch.Tensor]] = {"span_loss": [], "reasoning_loss": []}
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         outputs = model(**inputs)
@@ -64,16 +66,16 @@ class QAWithReasoningTrainer(Trainer):
         loss = (span if span is not None else 0.0) + (weight * reasoning if reasoning is not None else 0.0)
         if model.training:
             if span is not None:
-                self._loss_parts["span_loss"].append(float(span.detach()))
+                self._loss_parts["span_loss"].append(span.detach())
             if reasoning is not None:
-                self._loss_parts["reasoning_loss"].append(float(reasoning.detach()))
+                self._loss_parts["reasoning_loss"].append(reasoning.detach())
         return (loss, outputs) if return_outputs else loss
 
     def log(self, logs: dict[str, float], *args, **kwargs) -> None:
         if "loss" in logs:
             for name, values in self._loss_parts.items():
                 if values:
-                    logs[name] = round(float(np.mean(values)), 4)
+                    logs[name] = round(torch.stack(values).float().mean().item(), 4)
                     values.clear()
         super().log(logs, *args, **kwargs)
 
