@@ -91,6 +91,9 @@ def main() -> None:
         "(+ctx: span loss over context positions; +w: reasoning loss weight)",
     )
     parser.add_argument("--skip-retrieval", action="store_true")
+    parser.add_argument(
+        "--torch-compile", action="store_true", help="TrainingArguments(torch_compile=True) for every run"
+    )
     args = parser.parse_args()
 
     from transformers import (
@@ -167,6 +170,7 @@ def main() -> None:
             seed=seed,
             dataloader_num_workers=2,
             disable_tqdm=True,
+            torch_compile=args.torch_compile,
         )
         trainer = QAWithReasoningTrainer(
             model=model,
