@@ -169,43 +169,63 @@ def varlen_check(model, batches) -> str:
     return f"varlen vs sdpa (bf16) start logits: max |diff| {worst_abs:.3f}, relative L2 {worst_rel:.1e}"
 
 
-def train_graph_check(model, batches, graphed=None) -> str:
-    """Loss and gradients of the CUDA-graph training path (called through `graphed`, e.g. the compiled model; the
-    model itself by default) vs eager varlen, dropout off, over three batches (the first captures, the others
-    replay)."""
+def graph_vs_eager_training(model, batches, graphed=None):
+    """For each batch: one training step through the CUDA-graph path (called through `graphed`, e.g. the compiled
+    model; the model itself by default), then one eager varlen step, dropout off. Yields
+    `(graph_loss, eager_loss, graph_grads, eager_grads)`; the first step of each packed size captures, later ones
+    replay. Dropout and the graphs (captured with dropout off) are restored / dropped afterwards."""
     dropouts = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
     saved = [m.p for m in dropouts]
     for m in dropouts:
         m.p = 0.0
     model.train()
-    worst_loss, relative = 0.0, []
-    for batch in batches[:3]:
-        results = []
-        for graphs in (True, False):  # graphs first: the capture happens on a fresh model, as in training
-            model.config.varlen_cuda_graphs = graphs
-            model.zero_grad(set_to_none=True)
-            call = (graphed if graphed is not None else model) if graphs else model
-            with torch.autocast("cuda", dtype=torch.bfloat16):
-                loss = call(**{k: batch[k] for k in TRAIN_INPUTS}).loss
-            loss.backward()
-            results.append(
-                (
-                    loss.item(),
-                    {n: p.grad.float().clone() for n, p in model.named_parameters() if p.grad is not None},
-                )
-            )
-        (l1, g1), (l0, g0) = results
-        worst_loss = max(worst_loss, abs(l0 - l1))
-        relative += [((g0[n] - g1[n]).norm() / g0[n].norm().clamp(min=1e-12)).item() for n in g0]
-        # A compiled model (AOTAutograd) gives zero gradients, not None, to parameters that feed only unused
-        # outputs (the pooler and reasoning head here); anything else missing is a bug.
-        assert g0.keys() <= g1.keys() and all(not g1[n].any() for n in g1.keys() - g0.keys()), (
-            g0.keys() ^ g1.keys()
+    try:
+        for batch in batches:
+            results = []
+            for graphs in (True, False):  # graphs first: the capture happens on a fresh model, as in training
+                model.config.varlen_cuda_graphs = graphs
+                model.zero_grad(set_to_none=True)
+                call = (graphed if graphed is not None else model) if graphs else model
+                with torch.autocast("cuda", dtype=torch.bfloat16):
+                    loss = call(**{k: batch[k] for k in TRAIN_INPUTS}).loss
+                loss.backward()
+                grads = {n: p.grad.float().clone() for n, p in model.named_parameters() if p.grad is not None}
+                results.append((loss.item(), grads))
+            (graph_loss, graph_grads), (eager_loss, eager_grads) = results
+            # A compiled model (AOTAutograd) gives zero gradients, not None, to parameters that feed only unused
+            # outputs (the pooler and reasoning head here); anything else missing is a bug.
+            extra = graph_grads.keys() - eager_grads.keys()
+            assert eager_grads.keys() <= graph_grads.keys() and all(
+                not graph_grads[n].any() for n in extra
+            ), eager_grads.keys() ^ graph_grads.keys()
+            yield graph_loss, eager_loss, graph_grads, eager_grads
+    finally:
+        for m, p in zip(dropouts, saved):
+            m.p = p
+        model.zero_grad(set_to_none=True)
+        model.clear_cuda_graphs()
+
+
+def relative_grad_diffs(graph_grads, eager_grads) -> list[tuple[float, float, str]]:
+    """(relative difference, eager gradient norm, name) per parameter, ascending."""
+    return sorted(
+        (
+            ((graph_grads[n] - g).norm() / g.norm().clamp(min=1e-12)).item(),
+            g.norm().item(),
+            n,
         )
-    for m, p in zip(dropouts, saved):
-        m.p = p
-    model.zero_grad(set_to_none=True)
-    model.clear_cuda_graphs()  # captured with dropout off: capture again for the timed run
+        for n, g in eager_grads.items()
+    )
+
+
+def train_graph_check(model, batches, graphed=None) -> str:
+    """Loss and gradients of the CUDA-graph training path vs eager varlen over three batches, summarised."""
+    worst_loss, relative = 0.0, []
+    for graph_loss, eager_loss, graph_grads, eager_grads in graph_vs_eager_training(
+        model, batches[:3], graphed
+    ):
+        worst_loss = max(worst_loss, abs(eager_loss - graph_loss))
+        relative += [r for r, _, _ in relative_grad_diffs(graph_grads, eager_grads)]
     relative.sort()
     return (
         f"max |loss diff| {worst_loss:.2e}, relative grad diff per tensor: median {relative[len(relative) // 2]:.1e}, "

@@ -581,6 +581,11 @@ class _TrainingGraphs:
         """False once a parameter was replaced (`.to()`, `.half()`): the graphs would read stale memory."""
         return [p.data_ptr() for p in self.params] == self.pointers
 
+    def full(self, batch: int, packed: int) -> bool:
+        """True when a batch of `batch` sequences packed to `packed` rows would need a new size but
+        `MAX_TRAIN_GRAPHS` are captured already. (Keys are (len(cu_seqlens), packed): B + 1 + dummies.)"""
+        return (batch + 1 + DUMMY_SEQUENCES, packed) not in self.sizes and len(self.sizes) >= MAX_TRAIN_GRAPHS
+
     def capture(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> _GraphedSize:
         self.generation += 1  # the warm-up and capture below reuse the pool's memory
         autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
@@ -616,13 +621,13 @@ class _TrainingGraphs:
             static_grad_out,
             grad_hidden,
         )
-        self.sizes[(cu_seqlens.shape[0], hidden.shape[0])] = size
         return size
 
     def __call__(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> torch.Tensor:
-        size = self.sizes.get((cu_seqlens.shape[0], hidden.shape[0]))
+        key = (cu_seqlens.shape[0], hidden.shape[0])
+        size = self.sizes.get(key)
         if size is None:
-            size = self.capture(hidden, cu_seqlens, max_seqlen)
+            size = self.sizes[key] = self.capture(hidden, cu_seqlens, max_seqlen)
         return _ReplayPackedEncoder.apply(self, size, hidden, cu_seqlens, *self.params)
 
 
@@ -717,8 +722,7 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             graphs = self._train_graph = None  # parameters were replaced (`.to()`, `.half()`): capture anew
         real = int(attention_mask.sum())  # host sync: the packed size must be known
         capacity = -(-(real + DUMMY_SEQUENCES) // TRAIN_GRAPH_BUCKET) * TRAIN_GRAPH_BUCKET
-        key = (attention_mask.shape[0] + 1 + DUMMY_SEQUENCES, capacity)
-        if graphs is not None and key not in graphs.sizes and len(graphs.sizes) >= MAX_TRAIN_GRAPHS:
+        if graphs is not None and graphs.full(attention_mask.shape[0], capacity):
             self._train_graph_eager_batches += 1
             if self._train_graph_eager_batches == 1:
                 logger.info(
