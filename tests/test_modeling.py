@@ -125,6 +125,61 @@ def test_training_graphs_per_packed_size_match_eager_on_cuda(tiny_config):
     model.clear_cuda_graphs()
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
+def test_inference_graphs_match_eager_on_cuda(tiny_config):
+    tiny_config.hidden_size, tiny_config.intermediate_size, tiny_config.num_attention_heads = 64, 128, 2
+    tiny_config.varlen_pad_to_multiple_of = 64
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).cuda().eval()
+    model.set_attn_implementation("varlen")
+
+    def batch(lengths, width, left=False):
+        mask = torch.zeros(len(lengths), width, dtype=torch.long)
+        for i, n in enumerate(lengths):
+            if left:
+                mask[i, width - n :] = 1
+            else:
+                mask[i, :n] = 1
+        ids = torch.randint(5, 1000, mask.shape) * mask
+        types = (torch.arange(width) >= width // 3).long() * mask
+        return {
+            k: v.cuda() for k, v in dict(input_ids=ids, attention_mask=mask, token_type_ids=types).items()
+        }
+
+    first, longer, left = (
+        batch([100, 90, 30], 100),
+        batch([120, 10, 5], 120),
+        batch([50, 40], 60, left=True),
+    )
+    # `first` again after `longer`: the graph's static inputs must not keep `longer`'s columns 100..119
+    for inputs in (first, longer, first, left):
+        outputs = {}
+        for graphs in (True, False):
+            model.config.varlen_cuda_graphs = graphs
+            with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+                outputs[graphs] = model(**inputs)
+        mask = inputs["attention_mask"].bool()
+        for name in ("start_logits", "end_logits"):
+            torch.testing.assert_close(
+                outputs[True][name][mask], outputs[False][name][mask], atol=1e-3, rtol=1e-3
+            )
+        torch.testing.assert_close(
+            outputs[True].reasoning_logits, outputs[False].reasoning_logits, atol=1e-3, rtol=1e-3
+        )
+    # packed sizes 256 (220 real tokens), 192 (135) and 128 (90); every width rounds up to 128, so the static
+    # inputs are shared by batch size: 3 rows (`first`, `longer`) and 2 rows (`left`)
+    assert sorted(key[1] for key in model.bert._cuda_graphs) == [128, 192, 256]
+    assert sorted(key[0] for key in model.bert._cuda_graph_inputs) == [2, 3]
+    model.clear_cuda_graphs()
+
+
+def test_varlen_path_rejects_sequences_longer_than_the_position_table(tiny_config):
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
+    model.set_attn_implementation("varlen")
+    too_long = tiny_config.max_position_embeddings + 1
+    with pytest.raises(ValueError, match=f"Sequence length {too_long} exceeds max_position_embeddings"):
+        model(input_ids=torch.ones(1, too_long, dtype=torch.long))
+
+
 def test_copies_and_pickles_drop_captured_graphs(tiny_config):
     import copy
     import pickle

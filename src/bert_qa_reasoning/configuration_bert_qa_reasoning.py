@@ -51,14 +51,15 @@ class BertQAReasoningConfig(PretrainedConfig):
             graphs then see a handful of sizes instead of one per batch). Outputs are unchanged; 0 disables it.
         varlen_cuda_graphs (`bool`, *optional*, defaults to `False`): On the `"varlen"` path on CUDA, run the packed
             encoder as CUDA graphs, which removes the per-kernel CPU launch cost that bounds these models on a fast
-            GPU. Inference (no gradients, eval mode) captures one graph per packed size (needs
-            `varlen_pad_to_multiple_of > 0`; graphs share one memory pool). Training captures forward and backward
+            GPU. Inference (no gradients, eval mode, `input_ids` given) captures packing, embeddings, encoder
+            and unpacking as one graph per batch size, width (sequence length rounded up to 128) and packed size
+            (needs `varlen_pad_to_multiple_of > 0`; at most 64 graphs, sharing one memory pool). Training captures forward and backward
             once per packed size (real tokens rounded up to a multiple of 256; at most 24 sizes, later sizes run
             eagerly); all sizes share one memory pool and one set of gradient buffers, so each training forward
             must be followed by its backward before the next training forward (anything else raises an error).
             Under `torch.compile(model)`, the packed section runs outside the compiler and the graphs record an
-            inductor-compiled encoder (fused kernels and no launch cost). Not used with gradient checkpointing or `output_hidden_states`. A refused capture logs a
-            warning and turns the option off. `model.clear_cuda_graphs()` frees the graphs.
+            inductor-compiled encoder (fused kernels and no launch cost). Not used with gradient checkpointing
+            or `output_hidden_states`. A refused capture logs a warning and turns the option off. `model.clear_cuda_graphs()` frees the graphs.
 
     Raises:
         `ValueError`: when a size is not positive, `hidden_size` is not divisible by `num_attention_heads`,

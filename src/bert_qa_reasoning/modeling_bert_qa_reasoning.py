@@ -11,9 +11,10 @@ Attention is chosen through `config._attn_implementation`:
   the packed real tokens with one fused QKV projection, attention is variable-length
   (`torch.nn.attention.varlen.varlen_attn` on CUDA; a per-sequence loop elsewhere), and the padded layout is
   restored for the heads. Attention-probability dropout is not applied on this path (the kernel has none).
-  With `config.varlen_cuda_graphs`, the packed encoder is replayed as CUDA graphs (inference: one per packed
-  size; training: forward and backward per packed size, all sizes in one memory pool), which removes the CPU
-  cost of launching ~90 kernels per layer.
+  With `config.varlen_cuda_graphs`, the packed section is replayed as CUDA graphs (inference: packing,
+  embeddings, encoder and unpacking in one graph per batch shape and packed size; training: the encoder's forward
+  and backward per packed size, all sizes in one memory pool), which removes the CPU cost of launching ~90
+  kernels per layer.
 
 This file travels to the Hub with saved models: it imports only the standard library, torch, transformers and
 its sibling configuration file.
@@ -39,7 +40,8 @@ from .configuration_bert_qa_reasoning import BertQAReasoningConfig
 logger = logging.get_logger(__name__)
 
 VARLEN_IMPLEMENTATION = "varlen"
-MAX_CUDA_GRAPHS = 64  # captured packed sizes per model; beyond this the varlen path runs eagerly
+MAX_CUDA_GRAPHS = 64  # inference graphs per model; beyond this the varlen path runs eagerly
+GRAPH_WIDTH_STEP = 128  # an inference graph serves every sequence length up to its width, a multiple of this
 DUMMY_SEQUENCES = 8  # spare rows of a fixed-capacity packing are split into this many short dummy sequences
 # Other threads (a DataLoader's pin-memory thread) may call CUDA while a graph is captured: only this thread's
 # calls must be capture-safe.
@@ -59,6 +61,15 @@ AUTO_MAP = {
 # --------------------------------------------------------------------------------------------------------------
 # Embeddings
 # --------------------------------------------------------------------------------------------------------------
+def check_sequence_length(seq_len: int, max_position_embeddings: int) -> None:
+    """Raises a clear error (instead of an index error on the GPU) when positions 0..T-1 do not all exist."""
+    if seq_len > max_position_embeddings:
+        raise ValueError(
+            f"Sequence length {seq_len} exceeds max_position_embeddings ({max_position_embeddings}); truncate "
+            "the input or use a doc stride."
+        )
+
+
 class BertQAReasoningEmbeddings(nn.Module):
     """Word + absolute position + token-type embeddings, then LayerNorm and dropout."""
 
@@ -85,11 +96,7 @@ class BertQAReasoningEmbeddings(nn.Module):
         leading_shape = inputs_embeds.shape[:-1]
         if position_ids is None:
             seq_len = leading_shape[-1]
-            if seq_len > self.position_embeddings.num_embeddings:
-                raise ValueError(
-                    f"Sequence length {seq_len} exceeds max_position_embeddings "
-                    f"({self.position_embeddings.num_embeddings}); truncate the input or use a doc stride."
-                )
+            check_sequence_length(seq_len, self.position_embeddings.num_embeddings)
             position_ids = torch.arange(seq_len, device=inputs_embeds.device)  # (T,) broadcast over the batch
         if token_type_ids is None:
             token_type_ids = torch.zeros(leading_shape, dtype=torch.long, device=inputs_embeds.device)
@@ -410,7 +417,8 @@ def pack_padded_batch(
     With `capacity=N`, the packed length is exactly N whatever the batch holds (what a captured CUDA graph needs):
     the spare rows form `DUMMY_SEQUENCES` short dummy sequences (so they cost little attention), `max_seqlen` is
     the given bound, and `None` is returned when the real tokens do not fit. `real_tokens`, when the caller already
-    counted them, saves a second host synchronisation.
+    counted them, saves the host synchronisation (only the packed size depends on it: a CUDA graph recorded with one
+    count serves every batch whose count rounds to the same size).
     """
     batch, seq_len = attention_mask.shape
     mask = attention_mask.bool()
@@ -430,7 +438,8 @@ def pack_padded_batch(
         max_seqlen = max_seqlen or max(seq_len, -(-capacity // DUMMY_SEQUENCES))
     elif pad_to_multiple_of > 0:
         # The one host sync of the path: the packed size must be known to allocate it.
-        total = (int(lengths.sum()) // pad_to_multiple_of + 1) * pad_to_multiple_of
+        real = int(lengths.sum()) if real_tokens is None else real_tokens
+        total = (real // pad_to_multiple_of + 1) * pad_to_multiple_of
         # Rows past the real tokens get index B*T: a row one past the end, dropped again by `pad_packed`.
         indices = torch.nonzero_static(flat_mask, size=total, fill_value=batch * seq_len).flatten()  # (N,)
         cu_seqlens = F.pad(cu_seqlens, (0, 1), value=total)  # (B + 2,): the dummy sequence is the last one
@@ -466,6 +475,7 @@ def _no_cuda_graphs() -> dict:
     """The CUDA-graph state of a model that has captured nothing (`BertQAReasoningModel` attributes)."""
     return {
         "_cuda_graphs": {},
+        "_cuda_graph_inputs": {},
         "_cuda_graph_pool": None,
         "_train_graph": None,
         "_train_graph_eager_batches": 0,
@@ -759,62 +769,105 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
             getattr(layer, "gradient_checkpointing", False) for layer in self.encoder.layer
         )
 
-    def _can_graph(self, hidden: torch.Tensor, output_hidden_states: bool) -> bool:
+    def _can_graph_inference(
+        self, device: torch.device, inputs_embeds: torch.Tensor | None, output_hidden_states: bool
+    ) -> bool:
         return (
-            self._graphs_wanted(hidden.device, output_hidden_states, training=False)
+            self._graphs_wanted(device, output_hidden_states, training=False)
+            and inputs_embeds is None  # the graph reads token ids
             and self.config.varlen_pad_to_multiple_of > 0  # otherwise every batch has its own size
-            and len(self._cuda_graphs) < MAX_CUDA_GRAPHS
         )
 
-    def _graphed_encoder(
-        self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int, compile_encoder: bool = False
-    ) -> torch.Tensor:
-        """Runs the packed encoder by replaying a CUDA graph captured for this (N, C) size; captures it first.
-        With `compile_encoder` the graph records the inductor-compiled encoder."""
-        max_seqlen = -(-max_seqlen // 128) * 128  # an upper bound is enough: fewer distinct graphs
-        if compile_encoder:  # one bound for every size: the compiled encoder is not recompiled for it
-            max_seqlen = max(max_seqlen, self.config.max_position_embeddings)
-        autocast = torch.is_autocast_enabled("cuda")
-        autocast_dtype = torch.get_autocast_dtype("cuda") if autocast else None
-        key = (
-            tuple(hidden.shape),
-            hidden.dtype,
-            tuple(cu_seqlens.shape),
-            max_seqlen,
-            autocast_dtype,
-            hidden.device,
-            compile_encoder,
-        )
+    def _graphed_inference(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        position_ids: torch.Tensor | None,
+        compile_encoder: bool = False,
+    ) -> torch.Tensor | None:
+        """Inference by replaying one CUDA graph of the whole packed section (packing, embeddings, encoder,
+        unpacking), captured per (batch size, width, packed size) on first use. Returns the (B, T, C) last hidden
+        state, or None when this batch must run eagerly (graph limit reached, capture refused).
+
+        The graph reads static copies of the inputs, padded with zero-mask columns to a width that is a multiple
+        of `GRAPH_WIDTH_STEP`, so one graph serves every sequence length up to that width. The copies are queued
+        before the one host sync (the real-token count picks the packed size); after it, the CPU only launches
+        the replay, so the GPU does not idle while Python prepares the batch.
+        """
+        batch, seq_len = attention_mask.shape
+        device = attention_mask.device
+        width = -(-seq_len // GRAPH_WIDTH_STEP) * GRAPH_WIDTH_STEP
+        given = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            given["token_type_ids"] = token_type_ids
+        if position_ids is not None:
+            given["position_ids"] = position_ids
+        input_key = (batch, width, tuple(given), device)
+        static = self._cuda_graph_inputs.get(input_key)
+        if static is None:
+            static = self._cuda_graph_inputs[input_key] = {
+                name: torch.zeros(batch, width, dtype=torch.long, device=device) for name in given
+            }
+        static["attention_mask"][:, seq_len:].zero_()  # columns past this batch are padding
+        for name, value in given.items():
+            static[name][:, :seq_len].copy_(value)
+        real = int(attention_mask.sum())  # the one host sync: the real-token count picks the packed size
+        multiple = self.config.varlen_pad_to_multiple_of
+        packed = (real // multiple + 1) * multiple
+        autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
+        key = (input_key, packed, autocast_dtype, compile_encoder)
         entry = self._cuda_graphs.get(key)
         if entry is None:
+            if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
+                return None
             try:
-                entry = self._cuda_graphs[key] = self._capture(
-                    hidden, cu_seqlens, max_seqlen, autocast_dtype, compile_encoder
+                entry = self._cuda_graphs[key] = self._capture_inference(
+                    static, real, autocast_dtype, compile_encoder
                 )
             except CAPTURE_ERRORS as exc:  # capture refused: answer eagerly
                 self._disable_cuda_graphs(exc)
-                return self.encoder(hidden, cu_seqlens=cu_seqlens, max_seqlen=max_seqlen)[0]
-        graph, static_hidden, static_cu_seqlens, static_out = entry
-        static_hidden.copy_(hidden)
-        static_cu_seqlens.copy_(cu_seqlens)
+                return None
+        graph, static_out = entry
         graph.replay()
-        return static_out.clone()  # the next replay overwrites static_out
+        # The next replay overwrites static_out: hand out a copy, cut to this batch's length.
+        return static_out[:, :seq_len].clone(memory_format=torch.contiguous_format)  # (B, T, C)
 
-    def _capture(self, hidden, cu_seqlens, max_seqlen, autocast_dtype, compile_encoder: bool = False):
-        static_hidden, static_cu_seqlens = hidden.clone(), cu_seqlens.clone()
+    def _capture_inference(
+        self, static: dict[str, torch.Tensor], real: int, autocast_dtype, compile_encoder: bool
+    ) -> tuple[torch.cuda.CUDAGraph, torch.Tensor]:
+        batch, width = static["attention_mask"].shape
+        max_seqlen = max(width, self.config.varlen_pad_to_multiple_of)
+        if compile_encoder:  # one bound for every size: the compiled encoder is not recompiled for it
+            max_seqlen = max(max_seqlen, self.config.max_position_embeddings)
         run_encoder = self._compiled_functional_encoder() if compile_encoder else _functional_encoder
         params = dict(self.encoder.named_parameters())
 
         def run() -> torch.Tensor:
             with _capture_autocast(autocast_dtype):
-                return run_encoder(self.encoder, params, static_hidden, static_cu_seqlens, max_seqlen)
+                # Only the packed size depends on `real`; which rows are real is computed on the GPU at replay.
+                packing = pack_padded_batch(
+                    static["attention_mask"], self.config.varlen_pad_to_multiple_of, real_tokens=real
+                )
+                position_ids = static.get("position_ids")
+                hidden = self.embeddings(
+                    gather_packed(static["input_ids"], packing.indices),
+                    gather_packed(static["token_type_ids"], packing.indices)
+                    if "token_type_ids" in static
+                    else None,
+                    packing.position_ids
+                    if position_ids is None
+                    else gather_packed(position_ids, packing.indices),
+                )  # (N, C)
+                hidden = run_encoder(self.encoder, params, hidden, packing.cu_seqlens, max_seqlen)  # (N, C)
+                return pad_packed(hidden, packing.indices, batch, width)  # (B, W, C)
 
-        _warm_up_on_side_stream(hidden.device, run, iterations=1)
+        _warm_up_on_side_stream(static["input_ids"].device, run, iterations=1)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self._cuda_graph_pool, capture_error_mode=CAPTURE_MODE):
             static_out = run()
         self._cuda_graph_pool = graph.pool()  # later sizes share the pool: only one graph runs at a time
-        return graph, static_hidden, static_cu_seqlens, static_out
+        return graph, static_out
 
     def _forward_packed(
         self,
@@ -830,6 +883,14 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         restore the padded layout. Returns the (B, T, C) last hidden state and, when asked, every layer's."""
         batch, seq_len = attention_mask.shape
         device = attention_mask.device
+        if position_ids is None:  # positions count real tokens, up to T - 1
+            check_sequence_length(seq_len, self.config.max_position_embeddings)
+        if self._can_graph_inference(device, inputs_embeds, output_hidden_states):
+            graphed = self._graphed_inference(
+                input_ids, attention_mask, token_type_ids, position_ids, compile_encoder
+            )
+            if graphed is not None:
+                return graphed, None
         packing = None
         if self._can_graph_training(device, output_hidden_states):
             packing = self._training_packing(attention_mask)
@@ -846,9 +907,6 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         graphed = self._run_training_graph(hidden, packing, compile_encoder) if graphed_training else None
         if graphed is not None:
             hidden, all_hidden = graphed, None
-        elif self._can_graph(hidden, output_hidden_states):
-            hidden = self._graphed_encoder(hidden, packing.cu_seqlens, packing.max_seqlen, compile_encoder)
-            all_hidden = None
         else:
             hidden, all_hidden, _ = self.encoder(
                 hidden,
