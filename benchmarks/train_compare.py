@@ -57,14 +57,17 @@ class ListDataset(torch.utils.data.Dataset):
         return self.rows[i]
 
 
-def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool):
+def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool, predictions_path: str | None = None):
     feats = prepare_eval_features(columns(rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID)
     ds = ListDataset(rows_of(feats), ("input_ids", "attention_mask", "token_type_ids"))
     out = trainer.predict(ds)
     preds = postprocess_qa_predictions(columns(rows), feats, out.predictions[0], out.predictions[1])
-    scores = squad_scores(
-        {k: v["text"] for k, v in preds.items()}, {r["id"]: r["answers"]["text"] for r in rows}
-    )
+    texts = {k: v["text"] for k, v in preds.items()}
+    scores = squad_scores(texts, {r["id"]: r["answers"]["text"] for r in rows})
+    if predictions_path:  # question id -> answer text, for paired_bootstrap.py
+        os.makedirs(os.path.dirname(predictions_path), exist_ok=True)
+        with open(predictions_path, "w") as f:
+            json.dump(texts, f)
     if with_reasoning and len(out.predictions) > 2:
         by_ex = {}
         for i, ex in enumerate(feats["example_id"]):
@@ -91,6 +94,11 @@ def main() -> None:
         "(+ctx: span loss over context positions; +w: reasoning loss weight)",
     )
     parser.add_argument("--skip-retrieval", action="store_true")
+    parser.add_argument(
+        "--save-predictions",
+        action="store_true",
+        help="write <out>/predictions/<variant>-<seed>-<split>.json (question id -> answer) for paired_bootstrap.py",
+    )
     parser.add_argument(
         "--torch-compile", action="store_true", help="TrainingArguments(torch_compile=True) for every run"
     )
@@ -182,8 +190,23 @@ def main() -> None:
         start = time.time()
         trainer.train()
         train_s = time.time() - start
-        test = evaluate_reader(trainer, tokenizer, test_rows, with_reasoning=False)
-        val = evaluate_reader(trainer, tokenizer, val_rows, with_reasoning=variant != "hf")
+        run_name = f"{variant}-{seed}"
+        saved = {
+            split: os.path.join(args.out, "predictions", f"{run_name}-{split}.json")
+            if args.save_predictions
+            else None
+            for split in ("test", "validation")
+        }
+        test = evaluate_reader(
+            trainer, tokenizer, test_rows, with_reasoning=False, predictions_path=saved["test"]
+        )
+        val = evaluate_reader(
+            trainer,
+            tokenizer,
+            val_rows,
+            with_reasoning=variant != "hf",
+            predictions_path=saved["validation"],
+        )
         results[f"{variant}/seed{seed}"] = {"train_s": train_s, "test": test, "validation": val}
         trained.setdefault(variant, trainer.model)  # the first seed's model feeds the retrieval figures
         print(

@@ -169,6 +169,7 @@ def test_inference_graphs_match_eager_on_cuda(tiny_config):
     # inputs are shared by batch size: 3 rows (`first`, `longer`) and 2 rows (`left`)
     assert sorted(key[1] for key in model.bert._cuda_graphs) == [128, 192, 256]
     assert sorted(key[0] for key in model.bert._cuda_graph_inputs) == [2, 3]
+    assert sorted(key[0] for key in model.bert._cuda_graph_outputs) == [2, 3]  # one output buffer per (B, W)
     model.clear_cuda_graphs()
 
 

@@ -476,6 +476,7 @@ def _no_cuda_graphs() -> dict:
     return {
         "_cuda_graphs": {},
         "_cuda_graph_inputs": {},
+        "_cuda_graph_outputs": {},
         "_cuda_graph_pool": None,
         "_train_graph": None,
         "_train_graph_eager_batches": 0,
@@ -806,6 +807,8 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         input_key = (batch, width, tuple(given), device)
         static = self._cuda_graph_inputs.get(input_key)
         if static is None:
+            if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
+                return None
             static = self._cuda_graph_inputs[input_key] = {
                 name: torch.zeros(batch, width, dtype=torch.long, device=device) for name in given
             }
@@ -836,6 +839,8 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
     def _capture_inference(
         self, static: dict[str, torch.Tensor], real: int, autocast_dtype, compile_encoder: bool
     ) -> tuple[torch.cuda.CUDAGraph, torch.Tensor]:
+        """Captures the inference graph for these static inputs and this packed size; returns it with the (B, W, C)
+        view its replays write."""
         batch, width = static["attention_mask"].shape
         max_seqlen = max(width, self.config.varlen_pad_to_multiple_of)
         if compile_encoder:  # one bound for every size: the compiled encoder is not recompiled for it
@@ -843,7 +848,7 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         run_encoder = self._compiled_functional_encoder() if compile_encoder else _functional_encoder
         params = dict(self.encoder.named_parameters())
 
-        def run() -> torch.Tensor:
+        def encode() -> tuple[torch.Tensor, torch.Tensor]:
             with _capture_autocast(autocast_dtype):
                 # Only the packed size depends on `real`; which rows are real is computed on the GPU at replay.
                 packing = pack_padded_batch(
@@ -860,14 +865,31 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
                     else gather_packed(position_ids, packing.indices),
                 )  # (N, C)
                 hidden = run_encoder(self.encoder, params, hidden, packing.cu_seqlens, max_seqlen)  # (N, C)
-                return pad_packed(hidden, packing.indices, batch, width)  # (B, W, C)
+                return hidden, packing.indices
 
-        _warm_up_on_side_stream(static["input_ids"].device, run, iterations=1)
+        produced = {}
+
+        def warm_up() -> None:
+            hidden, _ = encode()
+            produced["row_shape"], produced["dtype"] = tuple(hidden.shape[1:]), hidden.dtype
+
+        device = static["input_ids"].device
+        _warm_up_on_side_stream(device, warm_up, iterations=1)
+        # Every graph of this (B, W) unpacks into one shared buffer allocated outside the graphs' pool, so a graph
+        # keeps no output of its own alive. Its dtype is the encoder's output dtype (float32 under autocast).
+        out_key = (batch, width, produced["row_shape"], produced["dtype"], device)
+        out = self._cuda_graph_outputs.get(out_key)
+        if out is None:
+            out = self._cuda_graph_outputs[out_key] = torch.empty(
+                batch * width + 1, *produced["row_shape"], dtype=produced["dtype"], device=device
+            )
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self._cuda_graph_pool, capture_error_mode=CAPTURE_MODE):
-            static_out = run()
+            hidden, indices = encode()
+            out.zero_()  # (B*W + 1, C): padding rows stay zero; dummy rows land on the last row, dropped below
+            out.index_copy_(0, indices, hidden)
         self._cuda_graph_pool = graph.pool()  # later sizes share the pool: only one graph runs at a time
-        return graph, static_out
+        return graph, out[:-1].view(batch, width, *out.shape[1:])  # (B, W, C)
 
     def _forward_packed(
         self,
