@@ -173,6 +173,49 @@ def test_inference_graphs_match_eager_on_cuda(tiny_config):
     model.clear_cuda_graphs()
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
+def test_inference_graphs_are_safe_across_threads_and_streams_on_cuda(tiny_config):
+    import threading
+
+    tiny_config.varlen_pad_to_multiple_of = 64
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).cuda().eval()
+    model.set_attn_implementation("varlen")
+    batches = []
+    for seed in range(4):
+        generator = torch.Generator().manual_seed(seed)
+        lengths = torch.randint(20, 100, (3,), generator=generator)
+        mask = (torch.arange(100) < lengths[:, None]).long()
+        ids = torch.randint(5, 1000, mask.shape, generator=generator) * mask
+        batches.append({"input_ids": ids.cuda(), "attention_mask": mask.cuda()})
+    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+        expected = [model(**batch).start_logits for batch in batches]  # eager: graphs are off
+    torch.cuda.synchronize()
+    model.config.varlen_cuda_graphs = True
+    errors = []
+
+    def worker(order):
+        stream = torch.cuda.Stream()
+        try:
+            with torch.cuda.stream(stream), torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+                for _ in range(5):
+                    for i in order:
+                        got = model(**batches[i]).start_logits
+                        stream.synchronize()
+                        real = batches[i]["attention_mask"].bool()
+                        torch.testing.assert_close(got[real], expected[i][real], atol=1e-3, rtol=1e-3)
+        except Exception as exc:  # re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(order,)) for order in ([0, 1, 2, 3], [3, 2, 1, 0])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[0]
+    assert model.bert._cuda_graphs  # the graphs really ran
+    model.clear_cuda_graphs()
+
+
 def test_varlen_path_rejects_sequences_longer_than_the_position_table(tiny_config):
     model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
     model.set_attn_implementation("varlen")

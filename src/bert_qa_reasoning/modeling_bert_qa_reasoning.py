@@ -23,6 +23,7 @@ its sibling configuration file.
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -42,6 +43,9 @@ logger = logging.get_logger(__name__)
 VARLEN_IMPLEMENTATION = "varlen"
 MAX_CUDA_GRAPHS = 64  # inference graphs per model; beyond this the varlen path runs eagerly
 GRAPH_WIDTH_STEP = 128  # an inference graph serves every sequence length up to its width, a multiple of this
+# Inference graphs read and write shared static buffers: one thread at a time fills, replays and copies them out
+# (calls from several threads, as a web server's pipeline makes, would otherwise mix their batches).
+_INFERENCE_GRAPHS_LOCK = threading.Lock()
 DUMMY_SEQUENCES = 8  # spare rows of a fixed-capacity packing are split into this many short dummy sequences
 # Other threads (a DataLoader's pin-memory thread) may call CUDA while a graph is captured: only this thread's
 # calls must be capture-safe.
@@ -477,6 +481,7 @@ def _no_cuda_graphs() -> dict:
         "_cuda_graphs": {},
         "_cuda_graph_inputs": {},
         "_cuda_graph_outputs": {},
+        "_cuda_graph_done": None,  # CUDA event: the last inference replay's output is copied out
         "_cuda_graph_pool": None,
         "_train_graph": None,
         "_train_graph_eager_batches": 0,
@@ -805,36 +810,42 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         if position_ids is not None:
             given["position_ids"] = position_ids
         input_key = (batch, width, tuple(given), device)
-        static = self._cuda_graph_inputs.get(input_key)
-        if static is None:
-            if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
-                return None
-            static = self._cuda_graph_inputs[input_key] = {
-                name: torch.zeros(batch, width, dtype=torch.long, device=device) for name in given
-            }
-        static["attention_mask"][:, seq_len:].zero_()  # columns past this batch are padding
-        for name, value in given.items():
-            static[name][:, :seq_len].copy_(value)
-        real = int(attention_mask.sum())  # the one host sync: the real-token count picks the packed size
-        multiple = self.config.varlen_pad_to_multiple_of
-        packed = (real // multiple + 1) * multiple
-        autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
-        key = (input_key, packed, autocast_dtype, compile_encoder)
-        entry = self._cuda_graphs.get(key)
-        if entry is None:
-            if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
-                return None
-            try:
-                entry = self._cuda_graphs[key] = self._capture_inference(
-                    static, real, autocast_dtype, compile_encoder
-                )
-            except CAPTURE_ERRORS as exc:  # capture refused: answer eagerly
-                self._disable_cuda_graphs(exc)
-                return None
-        graph, static_out = entry
-        graph.replay()
-        # The next replay overwrites static_out: hand out a copy, cut to this batch's length.
-        return static_out[:, :seq_len].clone(memory_format=torch.contiguous_format)  # (B, T, C)
+        with _INFERENCE_GRAPHS_LOCK:
+            if self._cuda_graph_done is not None:  # the previous call may have run on another stream
+                torch.cuda.current_stream(device).wait_event(self._cuda_graph_done)
+            static = self._cuda_graph_inputs.get(input_key)
+            if static is None:
+                if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
+                    return None
+                static = self._cuda_graph_inputs[input_key] = {
+                    name: torch.zeros(batch, width, dtype=torch.long, device=device) for name in given
+                }
+            static["attention_mask"][:, seq_len:].zero_()  # columns past this batch are padding
+            for name, value in given.items():
+                static[name][:, :seq_len].copy_(value)
+            real = int(attention_mask.sum())  # the one host sync: the real-token count picks the packed size
+            multiple = self.config.varlen_pad_to_multiple_of
+            packed = (real // multiple + 1) * multiple
+            autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
+            key = (input_key, packed, autocast_dtype, compile_encoder)
+            entry = self._cuda_graphs.get(key)
+            if entry is None:
+                if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
+                    return None
+                try:
+                    entry = self._cuda_graphs[key] = self._capture_inference(
+                        static, real, autocast_dtype, compile_encoder
+                    )
+                except CAPTURE_ERRORS as exc:  # capture refused: answer eagerly
+                    self._disable_cuda_graphs(exc)
+                    return None
+            graph, static_out = entry
+            graph.replay()
+            # The next replay overwrites static_out: hand out a copy, cut to this batch's length.
+            hidden = static_out[:, :seq_len].clone(memory_format=torch.contiguous_format)  # (B, T, C)
+            self._cuda_graph_done = torch.cuda.Event()
+            self._cuda_graph_done.record(torch.cuda.current_stream(device))
+            return hidden
 
     def _capture_inference(
         self, static: dict[str, torch.Tensor], real: int, autocast_dtype, compile_encoder: bool
