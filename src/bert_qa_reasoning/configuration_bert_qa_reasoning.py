@@ -53,7 +53,8 @@ class BertQAReasoningConfig(PretrainedConfig):
             encoder as CUDA graphs, which removes the per-kernel CPU launch cost that bounds these models on a fast
             GPU. Inference (no gradients, eval mode, `input_ids` given) captures packing, embeddings, encoder
             and unpacking as one graph per batch size, width (sequence length rounded up to 128) and packed size
-            (needs `varlen_pad_to_multiple_of > 0`; at most 64 graphs, sharing one memory pool). Training captures forward and backward
+            (needs `varlen_pad_to_multiple_of > 0`; at most 64 graphs, sharing one memory pool; calls from
+            several threads take turns). Training captures forward and backward
             once per packed size (real tokens rounded up to a multiple of 256; at most 24 sizes, later sizes run
             eagerly); all sizes share one memory pool and one set of gradient buffers, so each training forward
             must be followed by its backward before the next training forward (anything else raises an error).
