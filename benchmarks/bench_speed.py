@@ -95,10 +95,9 @@ def flops_per_real_token(config, avg_len: float, train: bool) -> float:
     return 3 * fwd if train else fwd
 
 
-def time_model(model, batches, train: bool, steps: int, warmup: int):
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True) if train else None
-    model.train(train)
-    torch.cuda.reset_peak_memory_stats()
+def make_step(model, opt, train: bool):
+    """One timed step on a batch, bf16 autocast: forward, backward and fused AdamW (`train`), or an inference
+    forward. `model` may be a compiled wrapper; `opt` holds the underlying parameters."""
 
     def step(batch):
         inputs = {k: batch[k] for k in (TRAIN_INPUTS if train else MODEL_INPUTS)}
@@ -111,6 +110,15 @@ def time_model(model, batches, train: bool, steps: int, warmup: int):
             else:
                 with torch.inference_mode():
                     model(**inputs)
+
+    return step
+
+
+def time_model(model, batches, train: bool, steps: int, warmup: int):
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True) if train else None
+    model.train(train)
+    torch.cuda.reset_peak_memory_stats()
+    step = make_step(model, opt, train)
 
     for i in range(warmup):
         step(batches[i % len(batches)])

@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from bench_speed import MODEL_INPUTS, TRAIN_INPUTS, build_pair, squad_batches  # noqa: E402
+from bench_speed import build_pair, make_step, squad_batches  # noqa: E402
 
 
 def kernel_kind(name: str) -> str:
@@ -70,17 +70,7 @@ def main() -> None:
             runner = torch.compile(model, mode=None if compile_mode == "compile" else compile_mode)
         opt = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True) if train else None
         torch._dynamo.utils.counters.clear()
-
-        def step(batch, runner=runner, opt=opt):
-            with torch.autocast("cuda", dtype=torch.bfloat16):
-                if not train:
-                    with torch.inference_mode():
-                        runner(**{k: batch[k] for k in MODEL_INPUTS})
-                    return
-                runner(**{k: batch[k] for k in TRAIN_INPUTS}).loss.backward()
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-
+        step = make_step(runner, opt, train)
         torch.cuda.reset_peak_memory_stats()
         start = time.perf_counter()
         for i in range(len(batches)):  # warm-up: every batch once (compiles every bucket)

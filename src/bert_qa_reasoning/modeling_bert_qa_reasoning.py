@@ -465,10 +465,17 @@ def gather_packed(padded: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
     return flat[indices]
 
 
-def pad_packed(packed: torch.Tensor, indices: torch.Tensor, batch: int, seq_len: int) -> torch.Tensor:
-    """Scatters packed (N, C) rows back to a zero-padded (B, T, C) tensor; dummy rows are dropped."""
-    out = packed.new_zeros(batch * seq_len + 1, packed.shape[-1])  # (B*T + 1, C): the last row takes dummies
-    out = out.index_copy(0, indices, packed)
+def pad_packed(
+    packed: torch.Tensor, indices: torch.Tensor, batch: int, seq_len: int, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Scatters packed (N, C) rows back to a zero-padded (B, T, C) tensor; dummy rows are dropped. With `out`, a
+    (B*T + 1, C) buffer, the rows are written into it (what a CUDA graph with a shared output buffer needs)."""
+    if out is None:
+        out = packed.new_empty(
+            batch * seq_len + 1, packed.shape[-1]
+        )  # (B*T + 1, C): the last row takes dummies
+    out.zero_()
+    out.index_copy_(0, indices, packed)
     return out[:-1].view(batch, seq_len, -1)  # (B, T, C)
 
 
@@ -853,9 +860,8 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         """Captures the inference graph for these static inputs and this packed size; returns it with the (B, W, C)
         view its replays write."""
         batch, width = static["attention_mask"].shape
-        max_seqlen = max(width, self.config.varlen_pad_to_multiple_of)
-        if compile_encoder:  # one bound for every size: the compiled encoder is not recompiled for it
-            max_seqlen = max(max_seqlen, self.config.max_position_embeddings)
+        # Under compile, one bound for every size: the compiled encoder is not recompiled for it.
+        bound = self.config.max_position_embeddings if compile_encoder else 0
         run_encoder = self._compiled_functional_encoder() if compile_encoder else _functional_encoder
         params = dict(self.encoder.named_parameters())
 
@@ -865,16 +871,10 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
                 packing = pack_padded_batch(
                     static["attention_mask"], self.config.varlen_pad_to_multiple_of, real_tokens=real
                 )
-                position_ids = static.get("position_ids")
-                hidden = self.embeddings(
-                    gather_packed(static["input_ids"], packing.indices),
-                    gather_packed(static["token_type_ids"], packing.indices)
-                    if "token_type_ids" in static
-                    else None,
-                    packing.position_ids
-                    if position_ids is None
-                    else gather_packed(position_ids, packing.indices),
+                hidden = self._embed_packed(
+                    packing, static["input_ids"], static.get("token_type_ids"), static.get("position_ids")
                 )  # (N, C)
+                max_seqlen = max(packing.max_seqlen, bound)
                 hidden = run_encoder(self.encoder, params, hidden, packing.cu_seqlens, max_seqlen)  # (N, C)
                 return hidden, packing.indices
 
@@ -897,10 +897,27 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self._cuda_graph_pool, capture_error_mode=CAPTURE_MODE):
             hidden, indices = encode()
-            out.zero_()  # (B*W + 1, C): padding rows stay zero; dummy rows land on the last row, dropped below
-            out.index_copy_(0, indices, hidden)
+            static_out = pad_packed(hidden, indices, batch, width, out=out)  # (B, W, C)
         self._cuda_graph_pool = graph.pool()  # later sizes share the pool: only one graph runs at a time
-        return graph, out[:-1].view(batch, width, *out.shape[1:])  # (B, W, C)
+        return graph, static_out
+
+    def _embed_packed(
+        self,
+        packing: PackedBatch,
+        input_ids: torch.Tensor | None,
+        token_type_ids: torch.Tensor | None,
+        position_ids: torch.Tensor | None,
+        inputs_embeds: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Embeddings of the packed tokens (N, C) from padded (B, T[, C]) inputs; positions count real tokens
+        unless `position_ids` are given."""
+        flat = lambda t: None if t is None else gather_packed(t, packing.indices)  # noqa: E731
+        return self.embeddings(
+            flat(input_ids),
+            flat(token_type_ids),
+            flat(position_ids) if position_ids is not None else packing.position_ids,
+            flat(inputs_embeds),
+        )
 
     def _forward_packed(
         self,
@@ -930,13 +947,7 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         graphed_training = packing is not None
         if packing is None:
             packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
-        flat = lambda t: None if t is None else gather_packed(t, packing.indices)  # noqa: E731
-        hidden = self.embeddings(
-            flat(input_ids),
-            flat(token_type_ids),
-            flat(position_ids) if position_ids is not None else packing.position_ids,
-            flat(inputs_embeds),
-        )  # (N, C)
+        hidden = self._embed_packed(packing, input_ids, token_type_ids, position_ids, inputs_embeds)  # (N, C)
         graphed = self._run_training_graph(hidden, packing, compile_encoder) if graphed_training else None
         if graphed is not None:
             hidden, all_hidden = graphed, None
