@@ -480,7 +480,7 @@ def pad_packed(
 
 
 # --------------------------------------------------------------------------------------------------------------
-# CUDA graphs of the packed encoder for training (config.varlen_cuda_graphs)
+# CUDA graphs of the packed section: shared state and helpers, then training (config.varlen_cuda_graphs)
 # --------------------------------------------------------------------------------------------------------------
 def _no_cuda_graphs() -> dict:
     """The CUDA-graph state of a model that has captured nothing (`BertQAReasoningModel` attributes)."""
