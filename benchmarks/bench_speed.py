@@ -11,80 +11,15 @@ bf16 autocast; then CPU latency for one question.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import random
-import sys
 import time
 
 import torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+from common import MODEL_INPUTS, TRAIN_INPUTS, base_parser, make_batches, window_lengths  # noqa: E402
 
 from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning, BertQAReasoningConfig  # noqa: E402
 
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0}
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-TRAIN_INPUTS = MODEL_INPUTS + ("start_positions", "end_positions")
-
-
-def window_lengths(squad_path: str, tokenizer, max_len: int = 384, stride: int = 128) -> list[int]:
-    with open(squad_path, encoding="utf-8") as f:
-        data = json.load(f)["data"]
-    questions, contexts = [], []
-    for article in data:
-        for para in article["paragraphs"]:
-            for qa in para["qas"]:
-                questions.append(qa["question"].lstrip())
-                contexts.append(para["context"])
-    enc = tokenizer(
-        questions,
-        contexts,
-        truncation="only_second",
-        max_length=max_len,
-        stride=stride,
-        return_overflowing_tokens=True,
-    )
-    return [len(ids) for ids in enc["input_ids"]]
-
-
-def make_batches(lengths, n_batches, batch_size, vocab, padding, max_len, device, seed=0):
-    rng = random.Random(seed)
-    batches = []
-    for _ in range(n_batches):
-        lens = [rng.choice(lengths) for _ in range(batch_size)]
-        width = max_len if padding == "max_length" else -(-max(lens) // 8) * 8
-        ids = torch.zeros(batch_size, width, dtype=torch.long)
-        mask = torch.zeros(batch_size, width, dtype=torch.long)
-        types = torch.zeros(batch_size, width, dtype=torch.long)
-        for i, n in enumerate(lens):
-            ids[i, :n] = torch.randint(1000, vocab, (n,))
-            ids[i, 0], ids[i, n - 1] = 101, 102
-            mask[i, :n] = 1
-            types[i, n // 4 : n] = 1
-        starts = torch.tensor([rng.randrange(1, max(2, n - 10)) for n in lens])
-        batches.append(
-            {
-                "input_ids": ids.to(device),
-                "attention_mask": mask.to(device),
-                "token_type_ids": types.to(device),
-                "start_positions": starts.to(device),
-                "end_positions": (starts + 3).to(device),
-                "real_tokens": sum(lens),
-            }
-        )
-    return batches
-
-
-def squad_batches(
-    squad_path: str, tokenizer_dir: str, n_batches: int, padding: str, device, batch_size: int = 32
-):
-    """`n_batches` SQuAD-shaped batches (lengths sampled from the SQuAD windows), padded as `padding` says."""
-    from transformers import AutoTokenizer
-
-    lengths = window_lengths(squad_path, AutoTokenizer.from_pretrained(tokenizer_dir))
-    return make_batches(lengths, n_batches, batch_size, 30000, padding, 384, device)
 
 
 def flops_per_real_token(config, avg_len: float, train: bool) -> float:
@@ -261,9 +196,7 @@ def build_pair(shape: str, minilm_dir: str, device):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--squad", required=True)
-    parser.add_argument("--minilm", required=True)
+    parser = base_parser(__doc__)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument(
@@ -340,11 +273,12 @@ def main() -> None:
                     # fresh copies of the weights for every training run: identical starting points
                     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                     result = time_model(runner, batches, mode == "train", args.steps, args.warmup)
-                    if impl and "graphs" in impl and mode == "train" and ours.bert._train_graph is not None:
-                        g = ours.bert._train_graph
+                    captured = ours.bert.cuda_graphs.summary()
+                    if impl and "graphs" in impl and mode == "train" and captured["training_graphs"]:
+                        sizes = [n for _, n in captured["training_graphs"]]
                         print(
-                            f"    training graphs: {len(g.sizes)} packed sizes "
-                            f"{sorted(n for _, n in g.sizes)}, {ours.bert._train_graph_eager_batches} batch(es) eager"
+                            f"    training graphs: {len(sizes)} packed sizes {sizes}, "
+                            f"{captured['eager_training_batches']} batch(es) eager"
                         )
                     model.load_state_dict(state)
                     mfu = (

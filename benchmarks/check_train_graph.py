@@ -9,21 +9,13 @@ size captures, a size seen before replays), eager pass second. With `--compile` 
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-
 import torch
-
-sys.path.insert(0, os.path.dirname(__file__))
-
-from bench_speed import build_pair, graph_vs_eager_training, relative_grad_diffs, squad_batches  # noqa: E402
+from bench_speed import build_pair, graph_vs_eager_training, relative_grad_diffs  # noqa: E402
+from common import base_parser, squad_batches  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--squad", required=True)
-    parser.add_argument("--minilm", required=True)
+    parser = base_parser(__doc__)
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--batches", type=int, default=3)
     args = parser.parse_args()
@@ -35,7 +27,7 @@ def main() -> None:
     for i, (graph_loss, eager_loss, graph_grads, eager_grads) in enumerate(steps):
         rel = relative_grad_diffs(graph_grads, eager_grads)
         print(
-            f"batch {i}: graph used {model.bert._train_graph is not None}, loss graph {graph_loss:.6f} eager "
+            f"batch {i}: graph used {bool(model.bert.cuda_graphs.summary()['training_graphs'])}, loss graph {graph_loss:.6f} eager "
             f"{eager_loss:.6f}; relative grad diff median "
             f"{rel[len(rel) // 2][0]:.2e}, worst three:"
         )

@@ -17,12 +17,10 @@ import argparse
 import glob
 import json
 import os
-import sys
 from collections import defaultdict
 
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+from common import SRC  # noqa: E402, F401  (puts src/ on the path)
 
 from bert_qa_reasoning.metrics import f1_score  # noqa: E402
 from bert_qa_reasoning.squad import load_squad_split  # noqa: E402

@@ -12,17 +12,12 @@ are `hf sdpa`, `ours sdpa`, `ours varlen`, each optionally followed by `+graphs`
 
 from __future__ import annotations
 
-import argparse
 import collections
-import os
-import sys
 import time
 
 import torch
-
-sys.path.insert(0, os.path.dirname(__file__))
-
-from bench_speed import build_pair, make_step, squad_batches  # noqa: E402
+from bench_speed import build_pair, make_step  # noqa: E402
+from common import base_parser, squad_batches  # noqa: E402
 
 
 def kernel_kind(name: str) -> str:
@@ -36,9 +31,7 @@ def kernel_kind(name: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--squad", required=True)
-    parser.add_argument("--minilm", required=True)
+    parser = base_parser(__doc__)
     parser.add_argument("--shape", default="bert-base")
     parser.add_argument("--padding", default="max_length")
     parser.add_argument("--mode", choices=["train", "infer"], default="train")

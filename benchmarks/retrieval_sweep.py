@@ -9,37 +9,17 @@ all-MiniLM-L6-v2 mean pooling as the dense side. Selection uses validation recal
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import os
-import sys
 
 import torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+from common import base_parser, pool, recall  # noqa: E402
 
 from bert_qa_reasoning.retrieval import BM25, combine_hybrid, embed_texts  # noqa: E402
 from bert_qa_reasoning.squad import load_squad_split  # noqa: E402
 
 
-def pool(rows):
-    paragraphs, gold = [], []
-    for r in rows:
-        if r["context"] not in paragraphs:
-            paragraphs.append(r["context"])
-        gold.append(paragraphs.index(r["context"]))
-    return paragraphs, torch.tensor(gold)
-
-
-def recall(scores, gold, ks=(1, 5, 20)):
-    top = scores.topk(max(ks), dim=1).indices
-    return {f"R@{k}": round(100 * (top[:, :k] == gold[:, None]).any(1).float().mean().item(), 2) for k in ks}
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--squad", required=True)
-    parser.add_argument("--minilm", required=True)
+    parser = base_parser(__doc__)
     args = parser.parse_args()
 
     from transformers import AutoModel, AutoTokenizer

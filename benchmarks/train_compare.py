@@ -12,19 +12,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import time
 
 import numpy as np
 import torch
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
-sys.path.insert(0, os.path.dirname(__file__))
-
-from retrieval_sweep import pool  # noqa: E402
+from common import base_parser, pool  # noqa: E402
 
 from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning  # noqa: E402
 from bert_qa_reasoning.features import (  # noqa: E402
@@ -79,9 +73,7 @@ def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool, predictions_
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--squad", required=True)
-    parser.add_argument("--backbone", required=True)
+    parser = base_parser(__doc__, minilm_flag="--backbone")
     parser.add_argument("--out", default="runs")
     parser.add_argument("--epochs", type=float, default=3)
     parser.add_argument("--lr", type=float, default=1e-4)

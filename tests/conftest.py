@@ -39,3 +39,15 @@ def tiny_config():
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(scope="module")
+def pipe(minilm_dir, tokenizer):
+    """The qa-with-reasoning pipeline on untrained MiniLM heads, with MiniLM as the dense retriever."""
+    from transformers import pipeline
+
+    import bert_qa_reasoning  # noqa: F401  (registration)
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
+
+    model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir).eval()
+    return pipeline("qa-with-reasoning", model=model, tokenizer=tokenizer, retriever_model=minilm_dir)

@@ -2,7 +2,8 @@ import os
 
 import pytest
 
-from bert_qa_reasoning.cli import _pick_demo_questions, main
+from bert_qa_reasoning.cli import main
+from bert_qa_reasoning.demo import pick_demo_questions
 
 
 def test_pick_demo_questions_one_per_type():
@@ -12,7 +13,7 @@ def test_pick_demo_questions_one_per_type():
         {"question": "Why did it flood?", "reasoning_label": "causal"},
         {"question": "What is larger than Lyon?", "reasoning_label": "comparative"},
     ]
-    assert _pick_demo_questions(rows) == ["What is iron?", "Why did it flood?", "What is larger than Lyon?"]
+    assert pick_demo_questions(rows) == ["What is iron?", "Why did it flood?", "What is larger than Lyon?"]
 
 
 @pytest.mark.slow
@@ -48,7 +49,7 @@ def saved_model(minilm_dir, tmp_path_factory):
     from transformers import AutoTokenizer
 
     from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
-    from bert_qa_reasoning.training import save_model_for_hub
+    from bert_qa_reasoning.recipe import save_model_for_hub
 
     out = str(tmp_path_factory.mktemp("cli") / "model")
     model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir)

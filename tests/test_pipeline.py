@@ -4,19 +4,13 @@ import pytest
 from transformers import BertForQuestionAnswering, pipeline
 
 import bert_qa_reasoning  # noqa: F401
-from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning, PassageIndex
+from bert_qa_reasoning import PassageIndex
 
 POOL = [
     "The river flooded because of heavy rain in the mountains.",
     "Paris is the capital of France and its largest city.",
     "Marie Curie discovered radium and polonium.",
 ]
-
-
-@pytest.fixture(scope="module")
-def pipe(minilm_dir, tokenizer):
-    model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir).eval()
-    return pipeline("qa-with-reasoning", model=model, tokenizer=tokenizer, retriever_model=minilm_dir)
 
 
 def _check(answer, passages):
@@ -97,25 +91,6 @@ def test_attached_index_with_provenance_and_save_load(pipe, tmp_path):
     assert pipe.retrieve("radium")[0][0]["passage_id"] == 2
 
 
-def test_index_without_pyarrow_falls_back_to_json_lines(pipe, tmp_path, monkeypatch):
-    import sys
-
-    index = pipe.build_index([{"text": t, "page": i + 1} for i, t in enumerate(POOL)])
-    monkeypatch.setitem(sys.modules, "pyarrow", None)  # an environment with torch and transformers only
-    index.save(str(tmp_path / "idx"))
-    assert "passages.jsonl" in os.listdir(tmp_path / "idx")
-    assert PassageIndex.load(str(tmp_path / "idx")).passages == index.passages
-
-
-def test_index_refuses_another_model(pipe, tmp_path, tiny_config, tokenizer):
-    index = pipe.build_index(POOL, retrievers=("bm25", "cls"))
-    other = pipeline(
-        "qa-with-reasoning", model=BertForQuestionAnsweringWithReasoning(tiny_config), tokenizer=tokenizer
-    )
-    with pytest.raises(ValueError, match="another encoder"):
-        other.attach_index(index)
-
-
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -139,11 +114,3 @@ def test_a_model_that_is_not_ours(minilm_dir, tokenizer):
             model=BertForQuestionAnswering.from_pretrained(minilm_dir),
             tokenizer=tokenizer,
         )
-
-
-@pytest.mark.slow
-def test_large_pool_indexes_in_batches(pipe):
-    pool = [f"Passage number {i} talks about topic {i % 97} and item {i % 13}." for i in range(20000)]
-    index = PassageIndex.build(pool, retrievers=("bm25",))
-    assert len(index) == 20000
-    assert pipe.retrieve("topic 5 item 7", context=pool[:2000], top_k=3, retriever="bm25")[0][0]["score"] > 0

@@ -28,6 +28,13 @@ def test_round_trip_in_a_process_that_cannot_import_the_package(minilm_dir, toke
     config = json.loads((tmp_path / "config.json").read_text())
     assert set(config["auto_map"]) == {"AutoConfig", "AutoModel", "AutoModelForQuestionAnswering"}
     assert "qa-with-reasoning" in config["custom_pipelines"]
+    shipped = {p.name for p in tmp_path.iterdir()}
+    assert {
+        "modeling_bert_qa_reasoning.py",
+        "packing.py",
+        "cuda_graphs.py",
+        "pipeline_qa_with_reasoning.py",
+    } <= shipped
     enc = tokenizer("Who discovered radium?", "Marie Curie discovered radium.", return_tensors="pt")
     with torch.no_grad():
         expected = model(**enc)

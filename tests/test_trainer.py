@@ -7,7 +7,7 @@ import pytest
 from transformers import AutoTokenizer, TrainingArguments
 
 from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning, BertQAReasoningConfig
-from bert_qa_reasoning.training import train_qa
+from bert_qa_reasoning.recipe import train_qa
 
 from .conftest import SQUAD
 
@@ -118,14 +118,14 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_model_dir, tiny_squad,
     script = f"""
 import sys
 from transformers import TrainerCallback, TrainingArguments
-from bert_qa_reasoning.training import train_qa
+from bert_qa_reasoning.recipe import train_qa
 class Kill(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if state.global_step == 5:
             import os; os._exit(17)
 args = TrainingArguments(output_dir={out!r}, max_steps=8, save_steps=2, per_device_train_batch_size=8, report_to=[],
                          use_cpu=True, disable_tqdm=True, seed=1)
-import bert_qa_reasoning.training as t
+import bert_qa_reasoning.recipe as t
 orig = t.QAWithReasoningTrainer if hasattr(t, "QAWithReasoningTrainer") else None
 from bert_qa_reasoning import trainer as tr
 class KilledTrainer(tr.QAWithReasoningTrainer):

