@@ -27,7 +27,8 @@ from bert_qa_reasoning.features import (  # noqa: E402
     prepare_train_features,
 )
 from bert_qa_reasoning.metrics import classification_scores, squad_scores  # noqa: E402
-from bert_qa_reasoning.reasoning import LABEL2ID  # noqa: E402
+from bert_qa_reasoning.reasoning import LABEL2ID, REASONING_LABELS, label_question, load_reasoning_questions  # noqa: E402
+from bert_qa_reasoning.recipe import balanced_class_weights  # noqa: E402
 from bert_qa_reasoning.squad import load_squad_split  # noqa: E402
 
 
@@ -69,7 +70,26 @@ def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool, predictions_
         pred = [int(np.argmax(out.predictions[2][by_ex[r["id"]]].mean(0))) for r in rows]
         gold = [LABEL2ID[r["reasoning_label"]] for r in rows]
         scores.update(classification_scores(pred, gold, 3))
+        scores["reasoning_predictions"] = [REASONING_LABELS[p] for p in pred]
     return scores
+
+
+def confusion(gold: list[str], pred: list[str]) -> dict:
+    """Accuracy, macro-F1, per-class recall and the confusion matrix (gold -> predicted -> count)."""
+    matrix = {g: {p: 0 for p in REASONING_LABELS} for g in REASONING_LABELS}
+    for g, p in zip(gold, pred):
+        matrix[g][p] += 1
+    recall = {g: 100 * matrix[g][g] / max(1, sum(matrix[g].values())) for g in REASONING_LABELS}
+    precision = {
+        p: 100 * matrix[p][p] / max(1, sum(matrix[g][p] for g in REASONING_LABELS)) for p in REASONING_LABELS
+    }
+    f1 = [2 * recall[c] * precision[c] / max(1e-9, recall[c] + precision[c]) for c in REASONING_LABELS]
+    return {
+        "accuracy": 100 * sum(g == p for g, p in zip(gold, pred)) / len(gold),
+        "macro_f1": sum(f1) / len(f1),
+        "recall": recall,
+        "matrix": matrix,
+    }
 
 
 def main() -> None:
@@ -82,10 +102,24 @@ def main() -> None:
         "--runs",
         nargs="+",
         default=["hf:42", "ours-sdpa:42", "ours-varlen:42"],
-        help="variant:seed[,seed...] with variant hf or ours-<sdpa|varlen|varlengraphs>[+ctx][+w<weight>] "
-        "(+ctx: span loss over context positions; +w: reasoning loss weight)",
+        help="variant:seed[,seed...] with variant hf or ours-<sdpa|varlen|varlengraphs>[+ctx][+w<weight>][+bal] "
+        "(+ctx: span loss over context positions; +w: reasoning loss weight; +bal: class-balanced reasoning loss; "
+        "+sqrtbal: square roots of the balanced weights; +hand: reasoning labels from the hand-labelled rows only; "
+        "+noattn: no attention-probability dropout)",
     )
     parser.add_argument("--skip-retrieval", action="store_true")
+    parser.add_argument(
+        "--reasoning-data",
+        help="hand-labelled reasoning questions (JSON lines): their train part joins the training data, and "
+        "reasoning is scored on their validation part",
+    )
+    parser.add_argument("--limit", type=int, help="keep this many rows of each split (a quick smoke test)")
+    parser.add_argument(
+        "--save-model",
+        nargs="+",
+        default=[],
+        help="variant:seed runs whose models are saved to <out>/models/<variant>-<seed> (Hub layout)",
+    )
     parser.add_argument(
         "--save-predictions",
         action="store_true",
@@ -109,11 +143,31 @@ def main() -> None:
     train_rows = load_squad_split(args.squad, "train")
     val_rows = load_squad_split(args.squad, "validation")
     test_rows = load_squad_split(args.squad, "test")
+    labelled_val = []
+    if args.reasoning_data:
+        strip = lambda rows: [{k: r[k] for k in train_rows[0]} for r in rows]  # noqa: E731
+        train_rows = train_rows + strip(load_reasoning_questions("train", path=args.reasoning_data))
+        labelled_val = strip(load_reasoning_questions("validation", path=args.reasoning_data))
+        gold = [r["reasoning_label"] for r in labelled_val]
+        labeler = confusion(gold, [label_question(r["question"]) for r in labelled_val])
+        print(f"labeler on the hand-labelled validation part: {json.dumps(labeler)}", flush=True)
+    if args.limit:
+        train_rows, val_rows, test_rows, labelled_val = (
+            rows[: args.limit] for rows in (train_rows, val_rows, test_rows, labelled_val)
+        )
     train_feats = rows_of(
         prepare_train_features(columns(train_rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID)
     )
+    class_weights = balanced_class_weights([f["reasoning_labels"] for f in train_feats], len(LABEL2ID))
+    print(f"# balanced reasoning class weights {class_weights}", flush=True)
+    # +hand: the reasoning head learns from the hand-labelled rows only (SQuAD rows keep their spans, lose labels)
+    hand_rows = [r if r["id"].startswith("bqr-") else {**r, "reasoning_label": None} for r in train_rows]
+    hand_feats = rows_of(
+        prepare_train_features(columns(hand_rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID)
+    )
+    hand_weights = balanced_class_weights([f["reasoning_labels"] for f in hand_feats], len(LABEL2ID))
     print(
-        f"# {torch.cuda.get_device_name()} {time.strftime('%Y-%m-%d')}: train {len(train_rows)} q -> {len(train_feats)} windows; "
+        f"# {torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU'} {time.strftime('%Y-%m-%d')}: train {len(train_rows)} q -> {len(train_feats)} windows; "
         f"validation {len(val_rows)}; test {len(test_rows)}",
         flush=True,
     )
@@ -136,6 +190,14 @@ def main() -> None:
             for option in options:
                 if option == "ctx":
                     overrides["span_loss_context_only"] = True
+                elif option == "bal":
+                    overrides["reasoning_class_weights"] = (
+                        hand_weights if "hand" in options else class_weights
+                    )
+                elif option == "hand":
+                    pass  # see the training set below
+                elif option == "noattn":
+                    overrides["attention_probs_dropout_prob"] = 0.0
                 elif option.startswith("w"):
                     overrides["reasoning_loss_weight"] = float(option[1:])
                 else:
@@ -163,7 +225,8 @@ def main() -> None:
             per_device_eval_batch_size=128,
             warmup_steps=int(0.1 * args.epochs * (len(train_feats) // args.batch_size)),
             weight_decay=0.01,
-            bf16=True,
+            bf16=torch.cuda.is_available(),
+            use_cpu=not torch.cuda.is_available(),
             save_strategy="no",
             logging_steps=100,
             report_to=[],
@@ -175,7 +238,7 @@ def main() -> None:
         trainer = QAWithReasoningTrainer(
             model=model,
             args=targs,
-            train_dataset=ListDataset(train_feats, keys),
+            train_dataset=ListDataset(hand_feats if "+hand" in variant else train_feats, keys),
             data_collator=collator,
             processing_class=tokenizer,
         )
@@ -199,7 +262,28 @@ def main() -> None:
             with_reasoning=variant != "hf",
             predictions_path=saved["validation"],
         )
-        results[f"{variant}/seed{seed}"] = {"train_s": train_s, "test": test, "validation": val}
+        val.pop("reasoning_predictions", None)
+        test.pop("reasoning_predictions", None)
+        result = {"train_s": train_s, "test": test, "validation": val}
+        if labelled_val and variant != "hf":
+            scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
+            result["labelled_validation"] = {
+                "span_exact_match": scored["exact_match"],
+                "span_f1": scored["f1"],
+                **confusion([r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]),
+            }
+            print(
+                f"{variant} seed {seed} hand-labelled validation: {json.dumps(result['labelled_validation'])}"
+            )
+        results[f"{variant}/seed{seed}"] = result
+        if f"{variant}:{seed}" in args.save_model:
+            from bert_qa_reasoning.recipe import save_model_for_hub
+
+            model_dir = os.path.join(args.out, "models", run_name)
+            trainer.model.config.varlen_cuda_graphs = False
+            trainer.model.clear_cuda_graphs()
+            save_model_for_hub(trainer.model.float().eval(), tokenizer, model_dir)
+            print(f"saved {run_name} to {model_dir}", flush=True)
         trained.setdefault(variant, trainer.model)  # the first seed's model feeds the retrieval figures
         print(
             f"{variant:16s} seed {seed} train {train_s:6.1f}s  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "

@@ -173,3 +173,71 @@ def test_copies_and_pickles_drop_captured_graphs(tiny_config):
     assert model.bert.cuda_graphs.train_graphs is not None  # the original keeps its graphs
     model.clear_cuda_graphs()
     assert not model.bert.cuda_graphs
+
+
+def _reasoning_task(batch: int, width: int, generator: torch.Generator):
+    """Token 7, 8 or 9 right after [CLS] decides the reasoning class; lengths vary so batches are padded."""
+    labels = torch.randint(0, 3, (batch,), generator=generator)
+    lengths = torch.randint(width // 2, width + 1, (batch,), generator=generator)
+    mask = (torch.arange(width) < lengths[:, None]).long()
+    ids = torch.randint(20, 1000, (batch, width), generator=generator) * mask
+    ids[:, 1] = 7 + labels
+    types = (torch.arange(width) >= 4).long() * mask
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types, "reasoning_labels": labels}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the varlen kernels and graphs need a GPU")
+def test_varlen_graphs_and_sdpa_train_the_reasoning_head_alike_on_cuda(tiny_config):
+    """Same initial weights and batches, dropout off: the reasoning head trained through sdpa and through varlen +
+    CUDA graphs ends with the same predictions (the paths differ only by bf16 rounding)."""
+    tiny_config.hidden_size, tiny_config.intermediate_size, tiny_config.num_attention_heads = 64, 128, 2
+    tiny_config.classifier_dropout = 0.0
+    generator = torch.Generator().manual_seed(0)
+    batches = [{k: v.cuda() for k, v in _reasoning_task(16, 48, generator).items()} for _ in range(8)]
+    held_out = {k: v.cuda() for k, v in _reasoning_task(64, 48, generator).items()}
+    torch.manual_seed(0)
+    initial = BertForQuestionAnsweringWithReasoning(tiny_config).state_dict()
+    predictions = {}
+    for path in ("sdpa", "varlen+graphs"):
+        model = BertForQuestionAnsweringWithReasoning(tiny_config).cuda()
+        model.load_state_dict(initial)
+        if path != "sdpa":
+            model.set_attn_implementation("varlen")
+            model.config.varlen_cuda_graphs = True
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+        model.train()
+        for _ in range(5):
+            for batch in batches:
+                with torch.autocast("cuda", dtype=torch.bfloat16):
+                    loss = model(**batch).loss
+                loss.backward()
+                opt.step()
+                opt.zero_grad(set_to_none=True)
+        if path != "sdpa":
+            assert model.bert.cuda_graphs.summary()["training_graphs"]  # the graphs really trained
+        model.eval()
+        with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+            logits = model(**{k: v for k, v in held_out.items() if k != "reasoning_labels"}).reasoning_logits
+        predictions[path] = logits.argmax(-1)
+        accuracy = (predictions[path] == held_out["reasoning_labels"]).float().mean().item()
+        assert accuracy > 0.9, (path, accuracy)  # the head learned the task on both paths
+        model.clear_cuda_graphs()
+    agreement = (predictions["sdpa"] == predictions["varlen+graphs"]).float().mean().item()
+    assert agreement >= 0.95, agreement
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the varlen kernels need a GPU")
+def test_varlen_applies_attention_dropout_in_training_on_cuda(tiny_config):
+    tiny_config.attention_probs_dropout_prob = 0.5
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).cuda()
+    model.set_attn_implementation("varlen")
+    ids = torch.randint(5, 100, (2, 16), device="cuda")
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        model.train()
+        first, second = (model(input_ids=ids).start_logits for _ in range(2))
+        assert not torch.allclose(first, second)  # a new dropout mask each call
+        first.sum().backward()  # FlashAttention's backward replays the same mask
+        assert model.bert.encoder.layer[0].attention.self.query.weight.grad is not None
+        model.eval()
+        with torch.no_grad():
+            torch.testing.assert_close(model(input_ids=ids).start_logits, model(input_ids=ids).start_logits)

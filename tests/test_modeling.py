@@ -273,3 +273,28 @@ def test_bad_inputs(tiny_config):
         model()
     with pytest.raises(ValueError, match="max_position_embeddings"):
         model(input_ids=torch.ones(1, 600, dtype=torch.long))
+
+
+def test_class_weighted_reasoning_loss_equals_cross_entropy_with_weights(tiny_config):
+    logits = torch.randn(6, 3)
+    labels = torch.tensor([0, 1, 2, -100, 1, 0])
+    weights = torch.tensor([0.4, 2.0, 3.0])
+    keep = labels != -100
+    expected = torch.nn.functional.cross_entropy(logits[keep], labels[keep], weight=weights)
+    torch.testing.assert_close(reasoning_loss(logits, labels, weights), expected)
+    # the model reads the weights from its config
+    tiny_config.reasoning_class_weights = [0.4, 2.0, 3.0]
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
+    out = model(input_ids=torch.randint(5, 100, (6, 8)), reasoning_labels=labels)
+    torch.testing.assert_close(out.reasoning_loss, reasoning_loss(out.reasoning_logits, labels, weights))
+    with pytest.raises(ValueError, match="reasoning_class_weights"):
+        type(tiny_config)(reasoning_class_weights=[1.0, 2.0])
+
+
+def test_balanced_class_weights():
+    from bert_qa_reasoning.recipe import balanced_class_weights
+
+    # 6 factual, 2 causal, 1 comparative (and an unlabelled -100): N / (K * n_c)
+    labels = [0] * 6 + [1] * 2 + [2] + [-100]
+    assert balanced_class_weights(labels, 3) == [0.5, 1.5, 3.0]
+    assert balanced_class_weights([0, 0], 3) == [0.3333, 1.0, 1.0]  # absent classes keep weight 1

@@ -89,3 +89,13 @@ def test_varlen_attention_equals_per_sequence_sdpa():
         ).transpose(0, 1)
         torch.testing.assert_close(out[sl], ref)
         start += n
+
+
+def test_varlen_attention_dropout_on_the_portable_path():
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(8, 2, 8) for _ in range(3))
+    cu = torch.tensor([0, 3, 8], dtype=torch.int32)
+    plain = varlen_attention(q, k, v, cu, max_seqlen=5)
+    torch.testing.assert_close(varlen_attention(q, k, v, cu, max_seqlen=5, dropout_p=0.0), plain)
+    dropped = varlen_attention(q, k, v, cu, max_seqlen=5, dropout_p=0.5)
+    assert dropped.shape == plain.shape and not torch.allclose(dropped, plain)

@@ -251,3 +251,22 @@ def test_generated_answers_are_exact_spans(sentences):
     for qa in generate_questions(passage, "doc.pdf", 1):
         assert passage[qa.answer_start : qa.answer_start + len(qa.answer_text)] == qa.answer_text
         assert qa.reasoning_label in ("factual", "causal", "comparative")
+
+
+def test_reasoning_config_loads_the_shipped_labelled_questions(tmp_path):
+    from bert_qa_reasoning.reasoning import load_reasoning_questions
+
+    ds = load_pdf_qa(name="reasoning", article_range="validation", cache_dir=str(tmp_path))
+    rows = load_reasoning_questions("validation")
+    assert len(ds) == len(rows) and ds.features["reasoning_label"].names == [
+        "factual",
+        "causal",
+        "comparative",
+    ]
+    row = ds[0]
+    assert row["context"][row["answers"]["answer_start"][0] :].startswith(row["answers"]["text"][0])
+    labelled = [r for r in ds if r["cue_text"] is not None]
+    assert labelled and all(r["context"][r["cue_start"] : r["cue_end"]] == r["cue_text"] for r in labelled)
+    assert min(ds["article"]) >= 32 and max(ds["article"]) <= 39
+    with pytest.raises(ValueError, match="no input files"):
+        load_pdf_qa(name="squad")

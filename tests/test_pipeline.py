@@ -27,10 +27,25 @@ def _check(answer, passages):
         "reasoning",
         "reasoning_scores",
         "locations",
+        "reasoning_evidence",
     }
     assert 0.0 <= answer["score"] <= 1.0
     assert passages[answer["passage_id"]][answer["start"] : answer["end"]] == answer["answer"]
     assert abs(sum(answer["reasoning_scores"].values()) - 1) < 1e-4
+    evidence = answer["reasoning_evidence"]
+    if not answer["answer"]:
+        assert evidence is None
+        return
+    passage = passages[answer["passage_id"]]
+    sentence = evidence["sentence"]
+    assert passage[sentence["start"] : sentence["end"]] == sentence["text"]
+    assert sentence["start"] <= answer["start"] and answer["end"] <= sentence["end"]
+    cue = evidence["cue"]
+    if answer["reasoning"] == "factual":
+        assert cue is None
+    elif cue is not None:
+        assert sentence["start"] <= cue["start"] < cue["end"] <= sentence["end"]
+        assert passage[cue["start"] : cue["end"]] == cue["text"]
 
 
 def test_single_context_and_pool_and_batch(pipe):

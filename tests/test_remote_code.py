@@ -71,3 +71,53 @@ def test_round_trip_in_a_process_that_cannot_import_the_package(minilm_dir, toke
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK QAWithReasoningPipeline" in result.stdout
+
+
+def _save_tiny_pipeline(tiny_config, tokenizer, directory):
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()
+    pipeline("qa-with-reasoning", model=model, tokenizer=tokenizer).save_pretrained(directory)
+    return model
+
+
+def test_with_the_package_installed_saved_models_load_the_installed_code_with_no_flag(
+    tiny_config, tokenizer, tmp_path
+):
+    from transformers import AutoModelForQuestionAnswering
+
+    _save_tiny_pipeline(tiny_config, tokenizer, tmp_path)
+    for pipe in (pipeline("qa-with-reasoning", model=str(tmp_path)), pipeline(model=str(tmp_path))):
+        assert type(pipe).__module__ == "bert_qa_reasoning.pipeline_qa_with_reasoning"
+        assert type(pipe.model) is BertForQuestionAnsweringWithReasoning
+        assert pipe(question="Who discovered radium?", context="Marie Curie discovered radium.")
+    model = AutoModelForQuestionAnswering.from_pretrained(tmp_path)
+    assert type(model) is BertForQuestionAnsweringWithReasoning
+    # the saved config still carries the remote-code entry for machines without the package
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert "qa-with-reasoning" in config["custom_pipelines"]
+    pipe = pipeline(model=str(tmp_path))
+    pipe.save_pretrained(tmp_path / "again")
+    assert (
+        "qa-with-reasoning"
+        in json.loads((tmp_path / "again" / "config.json").read_text())["custom_pipelines"]
+    )
+
+
+def test_a_model_saved_by_an_older_package_version_loads_with_the_installed_code(
+    tiny_config, tokenizer, tmp_path
+):
+    model = _save_tiny_pipeline(tiny_config, tokenizer, tmp_path)
+    # What 0.1.0 wrote: no reasoning_class_weights key, and code copies of its own. The copies must not run.
+    config = json.loads((tmp_path / "config.json").read_text())
+    for key in ("reasoning_class_weights",):
+        config.pop(key, None)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    for name in ("modeling_bert_qa_reasoning.py", "pipeline_qa_with_reasoning.py"):
+        (tmp_path / name).write_text('raise RuntimeError("the old copy ran")\n')
+    pipe = pipeline("qa-with-reasoning", model=str(tmp_path))
+    assert (
+        type(pipe.model) is BertForQuestionAnsweringWithReasoning
+        and pipe.model.config.reasoning_class_weights is None
+    )
+    enc = tokenizer("Who?", "Marie Curie.", return_tensors="pt")
+    with torch.no_grad():
+        torch.testing.assert_close(pipe.model(**enc).start_logits, model(**enc).start_logits)

@@ -17,9 +17,28 @@ from .modeling_bert_qa_reasoning import (
 )
 from .registration import register
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 register()
+
+
+def reference_model_path() -> str:
+    """The directory of the reference reader (all-MiniLM-L6-v2 fine-tuned by this project, with its model card).
+
+    It ships as the `bert-qa-reasoning-reference` package, which `pip install "bert-qa-reasoning[demo]"` brings.
+
+    Raises:
+        `ImportError`: naming the extra to install, when the package is absent.
+    """
+    try:
+        import bert_qa_reasoning_reference
+    except ImportError:
+        raise ImportError(
+            "The reference model is not installed: pip install 'bert-qa-reasoning[demo]' (from a checkout: "
+            "pip install -e '.[demo]'), or pass your own trained model."
+        ) from None
+    return str(bert_qa_reasoning_reference.get_model_path())
+
 
 # Public names served lazily: module attribute -> module that defines it.
 _LAZY = {
@@ -86,5 +105,6 @@ __all__ = [
     "postprocess_qa_predictions",
     "prepare_eval_features",
     "prepare_train_features",
+    "reference_model_path",
     "register",
 ]

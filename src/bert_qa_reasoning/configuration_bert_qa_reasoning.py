@@ -8,6 +8,32 @@ from __future__ import annotations
 from transformers import PretrainedConfig
 
 DEFAULT_REASONING_LABELS = ("factual", "causal", "comparative")
+# The installed package's own modules live here; the copy a saved model carries is imported under another name.
+_INSTALLED_PACKAGE = "bert_qa_reasoning."
+
+
+def _registered_by_installed_package(task: str) -> bool:
+    """True when the installed bert-qa-reasoning package has registered `task` with transformers' pipelines."""
+    from transformers.pipelines import PIPELINE_REGISTRY
+
+    info = PIPELINE_REGISTRY.supported_tasks.get(task)
+    impl = info.get("impl") if isinstance(info, dict) else None
+    return getattr(impl, "__module__", "").startswith(_INSTALLED_PACKAGE)
+
+
+class _CustomPipelines(dict):
+    """`config.custom_pipelines` as the installed package reads it.
+
+    It keeps (and saves) the remote-code entry that lets `pipeline(..., trust_remote_code=True)` load a saved model
+    where the package is absent. But a task that the installed package has registered reads as absent, so
+    `pipeline("qa-with-reasoning", model=dir)` and `pipeline(model=dir)` build the installed pipeline class, with no
+    `trust_remote_code`, as transformers does for its own tasks.
+    """
+
+    def __contains__(self, task: object) -> bool:
+        return super().__contains__(task) and not (
+            isinstance(task, str) and _registered_by_installed_package(task)
+        )
 
 
 class BertQAReasoningConfig(PretrainedConfig):
@@ -40,6 +66,10 @@ class BertQAReasoningConfig(PretrainedConfig):
             `["factual", "causal", "comparative"]` (or `reasoning_0 ...` for another size).
         reasoning_loss_weight (`float`, *optional*, defaults to 1.0): Weight of the reasoning cross-entropy
             in the total loss.
+        reasoning_class_weights (`list[float]`, *optional*): One weight per reasoning class in the reasoning
+            cross-entropy (a weighted mean), to balance classes that the training data holds unevenly; the recipe
+            sets them to `N / (K * n_class)` from the training labels (`balance_reasoning=True`). Unweighted when
+            unset.
         span_loss_context_only (`bool`, *optional*, defaults to `False`): Compute the start/end cross-entropies
             over the positions an answer can take — the context segment (`token_type_ids == 1`) and the first
             token ([CLS], the target when the answer lies outside the window) — instead of the whole sequence,
@@ -77,6 +107,15 @@ class BertQAReasoningConfig(PretrainedConfig):
 
     model_type = "bert-qa-reasoning"
 
+    def __setattr__(self, key, value):
+        if (
+            key == "custom_pipelines"
+            and isinstance(value, dict)
+            and type(self).__module__.startswith(_INSTALLED_PACKAGE)
+        ):
+            value = _CustomPipelines(value)
+        super().__setattr__(key, value)
+
     def __init__(
         self,
         vocab_size: int = 30522,
@@ -96,6 +135,7 @@ class BertQAReasoningConfig(PretrainedConfig):
         reasoning_vocab_size: int = 3,
         reasoning_labels: list[str] | tuple[str, ...] | None = None,
         reasoning_loss_weight: float = 1.0,
+        reasoning_class_weights: list[float] | None = None,
         span_loss_context_only: bool = False,
         varlen_pad_to_multiple_of: int = 256,
         varlen_cuda_graphs: bool = False,
@@ -127,6 +167,9 @@ class BertQAReasoningConfig(PretrainedConfig):
             )
         self.reasoning_labels = list(reasoning_labels)
         self.reasoning_loss_weight = reasoning_loss_weight
+        self.reasoning_class_weights = (
+            None if reasoning_class_weights is None else [float(w) for w in reasoning_class_weights]
+        )
         self.span_loss_context_only = bool(span_loss_context_only)
         self.varlen_pad_to_multiple_of = varlen_pad_to_multiple_of
         self.varlen_cuda_graphs = bool(varlen_cuda_graphs)
@@ -178,6 +221,12 @@ class BertQAReasoningConfig(PretrainedConfig):
         if self.reasoning_loss_weight < 0:
             raise ValueError(
                 f"BertQAReasoningConfig.reasoning_loss_weight must be >= 0, got {self.reasoning_loss_weight!r}."
+            )
+        weights = self.reasoning_class_weights
+        if weights is not None and (len(weights) != self.reasoning_vocab_size or min(weights) <= 0):
+            raise ValueError(
+                f"BertQAReasoningConfig.reasoning_class_weights must hold {self.reasoning_vocab_size} positive "
+                f"weights (one per reasoning class), got {weights!r}."
             )
 
     @property

@@ -45,7 +45,29 @@ def pick_demo_questions(qa_rows) -> list[str]:
     return questions
 
 
+def _answering_model(args: argparse.Namespace, finetuned_dir: str | None) -> tuple[str, str]:
+    """The model the demo answers with, and why: `--model`, else the reference model, else the short fine-tune."""
+    if args.model:
+        return args.model, "--model"
+    from . import reference_model_path
+
+    try:
+        return reference_model_path(), "the reference model (bert-qa-reasoning-reference)"
+    except ImportError:
+        if finetuned_dir is None:
+            raise SystemExit(
+                "error: the reference model is not installed (pip install -e '.[demo]') and --max-steps 0 "
+                "skipped the fine-tune: nothing to answer with."
+            ) from None
+        return (
+            finetuned_dir,
+            "the short CPU fine-tune (the reference model is not installed; answers will be weak)",
+        )
+
+
 def run_demo(args: argparse.Namespace) -> int:
+    """The demo: extraction, generated questions, a short visible fine-tune, then answers from the reference model
+    (trained on a GPU by this project) with reasoning types, evidence, sources and a highlighted page."""
     import torch
     from transformers import TrainingArguments, pipeline
 
@@ -72,49 +94,55 @@ def run_demo(args: argparse.Namespace) -> int:
     counts = {n: sum(r["reasoning_label"] == n for r in qa_rows) for n in names}
     _say(
         "2/5",
-        f"{len(passages)} passages on {len(set(passages['page']))} pages; {len(qa)} QA examples {counts}",
+        f"{len(passages)} passages on {len(set(passages['page']))} pages; {len(qa)} generated QA examples {counts}",
     )
 
-    model_name = args.model or default_backbone()
-    model_dir = os.path.join(out_dir, "model")
-    _say("3/5", f"fine-tuning {model_name} for {args.max_steps} steps on {args.device}")
+    use_cpu = args.device == "cpu"
+    finetuned_dir = None
     qa_json = os.path.join(out_dir, "demo_qa.json")
     write_squad_json(qa_json, qa_rows, title="demo", version="bert-qa-reasoning-demo")
-    use_cpu = args.device == "cpu"
-    training_args = TrainingArguments(
-        output_dir=os.path.join(out_dir, "checkpoints"),
-        max_steps=args.max_steps,
-        per_device_train_batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        warmup_steps=max(1, args.max_steps // 10),
-        logging_steps=max(1, args.max_steps // 5),
-        save_strategy="no",
-        report_to=[],
-        use_cpu=use_cpu,
-        seed=args.seed,
-        dataloader_num_workers=0,
-        disable_tqdm=False,
-    )
-    result = train_qa(
-        model_name,
-        qa_json,
-        model_dir,
-        training_args=training_args,
-        max_length=args.max_length,
-        doc_stride=args.max_length // 3,
-        cache_dir=cache_dir,
-        model=load_model(model_name),
-    )
-    _say(
-        "3/5",
-        f"trained {result.trainer.state.global_step} steps; final loss {result.trainer.state.log_history[-1].get('train_loss', float('nan')):.3f}",
-    )
+    if args.max_steps > 0:
+        backbone = args.backbone or default_backbone()
+        finetuned_dir = os.path.join(out_dir, "finetuned")
+        _say(
+            "3/5",
+            f"training works: fine-tuning {backbone} for {args.max_steps} steps on {args.device} on the generated "
+            "questions (a short run; the answers below come from the reference model)",
+        )
+        training_args = TrainingArguments(
+            output_dir=finetuned_dir,
+            max_steps=args.max_steps,
+            per_device_train_batch_size=args.batch_size,
+            learning_rate=args.learning_rate,
+            warmup_steps=max(1, args.max_steps // 10),
+            logging_steps=max(1, args.max_steps // 5),
+            save_strategy="no",
+            report_to=[],
+            use_cpu=use_cpu,
+            seed=args.seed,
+            dataloader_num_workers=0,
+            disable_tqdm=False,
+        )
+        result = train_qa(
+            backbone,
+            qa_json,
+            finetuned_dir,
+            training_args=training_args,
+            max_length=args.max_length,
+            doc_stride=args.max_length // 3,
+            cache_dir=cache_dir,
+            model=load_model(backbone),
+        )
+        final_loss = result.trainer.state.log_history[-1].get("train_loss", float("nan"))
+        _say("3/5", f"trained {result.trainer.state.global_step} steps; final loss {final_loss:.3f}")
+    else:
+        _say("3/5", "fine-tune skipped (--max-steps 0)")
 
-    _say("4/5", f"reloading {model_dir} through pipeline('{PIPELINE_TASK}', trust_remote_code=True)")
+    model_path, why = _answering_model(args, finetuned_dir)
+    _say("4/5", f"answering with {why}: pipeline('{PIPELINE_TASK}', model={model_path})")
     device = -1 if use_cpu else 0
-    pipe = pipeline(
-        PIPELINE_TASK, model=model_dir, trust_remote_code=True, device=device, retriever_model=model_name
-    )
+    retriever = default_backbone() if args.backbone is None else args.backbone
+    pipe = pipeline(PIPELINE_TASK, model=model_path, device=device, retriever_model=retriever)
 
     index_dir = os.path.join(out_dir, "index")
     index = PassageIndex.build(
@@ -137,8 +165,9 @@ def run_demo(args: argparse.Namespace) -> int:
     if top.get("page"):
         highlight_answer(pdf, int(top["page"]), top["answer"], png, args.password)
     print("\nArtefacts:")
-    print(f"  model (weights, tokenizer, remote code, model card): {model_dir}")
-    print(f"  passage index: {index_dir}")
+    if finetuned_dir:
+        print(f"  fine-tuned model (weights, tokenizer, remote code, model card): {finetuned_dir}")
+    print(f"  passage index (built with {os.path.basename(model_path.rstrip(os.sep))}): {index_dir}")
     print(f"  generated QA examples: {qa_json}")
     if os.path.exists(png):
         print(f"  highlighted page: {png}")

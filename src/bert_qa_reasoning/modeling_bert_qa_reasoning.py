@@ -9,9 +9,9 @@ Attention is chosen through `config._attn_implementation`:
 - `"eager"`: explicit softmax(QK^T)V; the only one that returns attention probabilities;
 - `"varlen"`: the unpadded fast path. Padding is removed once after the embeddings, every token-wise layer runs on
   the packed real tokens with one fused QKV projection, attention is variable-length, and the padded layout is
-  restored for the heads (the layout lives in `packing.py`). Attention-probability dropout is not applied on this
-  path (the kernel has none). With `config.varlen_cuda_graphs`, the packed section is replayed as CUDA graphs
-  (`cuda_graphs.py`).
+  restored for the heads (the layout lives in `packing.py`). Attention-probability dropout is applied as on the
+  padded paths (inside FlashAttention's variable-length kernel). With `config.varlen_cuda_graphs`, the packed
+  section is replayed as CUDA graphs (`cuda_graphs.py`).
 
 This file travels to the Hub with saved models: it imports only the standard library, torch, transformers and its
 siblings `configuration_bert_qa_reasoning.py`, `packing.py` and `cuda_graphs.py`.
@@ -216,7 +216,8 @@ class BertQAReasoningSelfAttention(nn.Module):
         qkv = F.linear(hidden_states, weight, bias)  # (N, 3C)
         qkv = qkv.view(-1, 3, self.num_attention_heads, self.attention_head_size)  # (N, 3, H, D)
         query, key, value = qkv.unbind(dim=1)  # each (N, H, D)
-        output = varlen_attention(query, key, value, cu_seqlens, max_seqlen)  # (N, H, D)
+        dropout = self.dropout.p if self.training else 0.0
+        output = varlen_attention(query, key, value, cu_seqlens, max_seqlen, dropout)  # (N, H, D)
         return output.reshape(output.shape[0], -1)  # (N, C)
 
 
@@ -620,15 +621,21 @@ def span_loss(
     return (start + end) / 2
 
 
-def reasoning_loss(reasoning_logits: torch.Tensor, reasoning_labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the reasoning head, averaged over the labels that are not -100; 0 (with a graph) when every
-    label is -100, so span-only batches train without NaNs. No host synchronisation."""
+def reasoning_loss(
+    reasoning_logits: torch.Tensor, reasoning_labels: torch.Tensor, class_weights: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy of the reasoning head over the labels that are not -100: their mean, or with (R,)
+    `class_weights` their weighted mean (each example counts as its class's weight, as
+    `F.cross_entropy(weight=...)` does). 0 (with a graph) when every label is -100, so span-only batches train
+    without NaNs. No host synchronisation."""
     labels = reasoning_labels.reshape(-1)
     labelled = labels != -100  # (B,)
-    losses = F.cross_entropy(
-        reasoning_logits.float(), labels.masked_fill(~labelled, 0), reduction="none"
-    )  # (B,)
-    return (losses * labelled).sum() / labelled.sum().clamp(min=1)
+    safe = labels.masked_fill(~labelled, 0)  # (B,)
+    losses = F.cross_entropy(reasoning_logits.float(), safe, reduction="none")  # (B,)
+    weight = labelled.float()  # (B,)
+    if class_weights is not None:
+        weight = weight * class_weights.to(losses.device, torch.float32)[safe]
+    return (losses * weight).sum() / weight.sum().clamp(min=1e-12)
 
 
 class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
@@ -664,6 +671,18 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
     def clear_cuda_graphs(self) -> None:
         """Drops every captured CUDA graph of the varlen inference path (see `config.varlen_cuda_graphs`)."""
         self.bert.clear_cuda_graphs()
+
+    def _class_weights(self, like: torch.Tensor) -> torch.Tensor | None:
+        """`config.reasoning_class_weights` as a tensor on `like`'s device, made once per value and device (a copy
+        from the host every step would make the step wait)."""
+        weights = self.config.reasoning_class_weights
+        if weights is None:
+            return None
+        key = (tuple(weights), like.device)
+        cached = self.__dict__.get("_class_weights_cache")
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_class_weights_cache"] = (key, torch.tensor(weights, device=like.device))
+        return cached[1]
 
     def forward(
         self,
@@ -715,7 +734,9 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
                 candidates = answer_candidates(token_type_ids, attention_mask)
             span = span_loss(start_logits, end_logits, start_positions, end_positions, candidates)
         if reasoning_labels is not None:
-            reasoning = reasoning_loss(reasoning_logits, reasoning_labels)
+            reasoning = reasoning_loss(
+                reasoning_logits, reasoning_labels, self._class_weights(reasoning_logits)
+            )
         if span is not None or reasoning is not None:
             loss = (span if span is not None else 0.0) + (
                 self.config.reasoning_loss_weight * reasoning if reasoning is not None else 0.0

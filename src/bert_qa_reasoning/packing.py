@@ -178,7 +178,12 @@ def embed_packed(
 
 
 def varlen_attention(
-    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    cu_seqlens: torch.Tensor,
+    max_seqlen: int,
+    dropout_p: float = 0.0,
 ) -> torch.Tensor:
     """Attention within each packed sequence (no masking across sequences, none inside one).
 
@@ -186,12 +191,20 @@ def varlen_attention(
         query, key, value (`torch.Tensor` of shape `(N, H, D)`): packed heads.
         cu_seqlens (`torch.Tensor` of shape `(S + 1,)`): int32 sequence bounds.
         max_seqlen (`int`): an upper bound of any sequence length.
+        dropout_p (`float`): dropout on the attention probabilities (training), as the padded paths apply it.
 
     Returns:
-        `torch.Tensor` of shape `(N, H, D)`. On CUDA in fp16/bf16 this is `torch.nn.attention.varlen.varlen_attn`
-        (torch >= 2.10); elsewhere one `scaled_dot_product_attention` call per sequence, the same maths.
+        `torch.Tensor` of shape `(N, H, D)`. On CUDA in fp16/bf16 this is FlashAttention's variable-length kernel
+        (`torch.nn.attention.varlen.varlen_attn`, torch >= 2.10; with dropout, the same kernel through
+        `aten._flash_attention_forward`, whose `varlen_attn` wrapper fixes dropout at 0); elsewhere one
+        `scaled_dot_product_attention` call per sequence, the same maths.
     """
     if query.is_cuda and query.dtype in (torch.float16, torch.bfloat16):
+        if dropout_p > 0.0:
+            # (output, logsumexp, rng_state, unused, debug mask); autograd replays the same dropout mask.
+            return torch.ops.aten._flash_attention_forward(
+                query, key, value, cu_seqlens, cu_seqlens, max_seqlen, max_seqlen, dropout_p, False, False
+            )[0]
         try:
             from torch.nn.attention.varlen import varlen_attn
         except ImportError:  # torch < 2.10
@@ -202,7 +215,8 @@ def varlen_attention(
     outputs = []
     for start, end in zip(bounds[:-1], bounds[1:]):
         q, k, v = (t[start:end].transpose(0, 1) for t in (query, key, value))  # (H, L, D)
-        outputs.append(F.scaled_dot_product_attention(q, k, v).transpose(0, 1))  # (L, H, D)
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)  # (H, L, D)
+        outputs.append(out.transpose(0, 1))  # (L, H, D)
     return torch.cat(outputs, dim=0)  # (N, H, D)
 
 

@@ -8,6 +8,10 @@ Configs:
   `source`, `page`) generated from the passages by the chosen strategies (`main_idea`, `patterns`).
 - `squad`: rows of SQuAD v1.1/v2.0 JSON files, every reference answer kept, `reasoning_label` from the labeler
   when the file has none; `article_range` selects articles (our SQuAD split is by article).
+- `reasoning`: the hand-labelled reasoning questions shipped in the package (`data/reasoning_questions.jsonl`, or
+  files of the same schema): the `qa` columns plus the cue that makes a question causal or comparative
+  (`cue_text`, `cue_start`, `cue_end`, empty for factual rows) and `article`; `article_range="train"` or
+  `"validation"` selects a part.
 
 datasets >= 4 refuses builder scripts, so the builder is an importable class; `load_pdf_qa` is the short way in.
 """
@@ -24,7 +28,7 @@ import datasets
 
 from .pdf_text import PdfError, extract_pdf_pages, make_passages
 from .question_generation import STRATEGIES, generate_questions
-from .reasoning import REASONING_LABELS
+from .reasoning import REASONING_LABELS, load_reasoning_questions, reasoning_data_path
 from .squad import SQUAD_SPLITS, read_squad_json
 
 logger = logging.getLogger(__name__)
@@ -88,6 +92,18 @@ _QA_FEATURES = datasets.Features(
     }
 )
 
+_REASONING_FEATURES = datasets.Features(
+    {
+        **_QA_FEATURES,
+        "cue_text": datasets.Value("string"),
+        "cue_start": datasets.Value("int32"),
+        "cue_end": datasets.Value("int32"),
+        "article": datasets.Value("int32"),
+    }
+)
+_FEATURES = {"passages": _PASSAGE_FEATURES, "reasoning": _REASONING_FEATURES}
+CONFIG_NAMES = ("passages", "qa", "squad", "reasoning")
+
 
 class PdfQABuilder(datasets.GeneratorBasedBuilder):
     """Builds passages / QA examples from PDFs, or QA examples from SQuAD JSON (see the module docstring)."""
@@ -99,11 +115,14 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
         ),
         PdfQAConfig(name="qa", description="SQuAD-style QA examples generated from PDF passages."),
         PdfQAConfig(name="squad", description="SQuAD v1.1/v2.0 JSON with reasoning labels."),
+        PdfQAConfig(
+            name="reasoning", description="Hand-labelled reasoning questions with their cues (CC BY-SA 4.0)."
+        ),
     ]
     DEFAULT_CONFIG_NAME = "passages"
 
     def _info(self) -> datasets.DatasetInfo:
-        features = _PASSAGE_FEATURES if self.config.name == "passages" else _QA_FEATURES
+        features = _FEATURES.get(self.config.name, _QA_FEATURES)
         return datasets.DatasetInfo(
             description=self.config.description or "",
             features=features,
@@ -120,6 +139,9 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
     def _generate_examples(self, paths: list[str]):
         if self.config.name == "squad":
             yield from self._squad_examples(paths)
+            return
+        if self.config.name == "reasoning":
+            yield from self._reasoning_examples(paths)
             return
         failures: list[PdfError] = []
         produced = 0
@@ -191,8 +213,35 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
                 raise ValueError(f"Unknown SQuAD split {article_range!r}; choose from {list(SQUAD_SPLITS)}.")
             article_range = SQUAD_SPLITS[article_range]
         for path in paths:
+            produced = 0
             for row in read_squad_json(path, article_range):
+                produced += 1
                 yield row["id"], row
+            if produced == 0 and article_range is not None:
+                first, last = article_range
+                raise ValueError(
+                    f"{os.path.basename(path)}: no questions in articles {first}-{last - 1}. The splits (train 0-31, "
+                    "validation 32-39, test 40-47) are article ranges of the SQuAD v1.1 dev set; for your own file, "
+                    "leave the split out to use all of it."
+                )
+
+    def _reasoning_examples(self, paths: list[str]):
+        split = self.config.article_range
+        if split is not None and not isinstance(split, str):
+            raise ValueError("the reasoning config takes article_range='train' or 'validation'.")
+        for path in paths:
+            for row in load_reasoning_questions(split, path=path):
+                cue = row.pop("cue") or {}
+                row.pop("paragraph"), row.pop("split")
+                yield (
+                    row["id"],
+                    {
+                        **row,
+                        "cue_text": cue.get("text"),
+                        "cue_start": cue.get("start"),
+                        "cue_end": cue.get("end"),
+                    },
+                )
 
 
 def _fingerprint(paths: Sequence[str]) -> str:
@@ -204,7 +253,7 @@ def _fingerprint(paths: Sequence[str]) -> str:
 
 
 def load_pdf_qa(
-    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    paths: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
     name: str = "passages",
     cache_dir: str | None = None,
     **config,
@@ -212,8 +261,8 @@ def load_pdf_qa(
     """Builds (or loads from cache) a dataset from PDFs or SQuAD JSON files.
 
     Args:
-        paths: one file or a list of files.
-        name: `"passages"`, `"qa"` or `"squad"`.
+        paths: one file or a list of files (for `"reasoning"`, the shipped set when omitted).
+        name: `"passages"`, `"qa"`, `"squad"` or `"reasoning"`.
         cache_dir: where datasets caches the build (datasets' default when unset).
         **config: fields of `PdfQAConfig` (`password`, `sentences_per_passage`, `overlap`, `strategies`,
             `article_range`, ...).
@@ -230,10 +279,15 @@ def load_pdf_qa(
     >>> from bert_qa_reasoning import load_pdf_qa
     >>> passages = load_pdf_qa(["report.pdf"], name="passages", sentences_per_passage=5)
     >>> qa = load_pdf_qa(["report.pdf"], name="qa", strategies=("patterns",))
+    >>> labelled = load_pdf_qa(name="reasoning", article_range="validation")  # the shipped reasoning set
     ```
     """
-    if name not in ("passages", "qa", "squad"):
-        raise ValueError(f"load_pdf_qa: unknown config {name!r}; choose 'passages', 'qa' or 'squad'.")
+    if name not in CONFIG_NAMES:
+        raise ValueError(f"load_pdf_qa: unknown config {name!r}; choose one of {list(CONFIG_NAMES)}.")
+    if paths is None and name == "reasoning":
+        paths = reasoning_data_path()
+    if paths is None:
+        raise ValueError(f"load_pdf_qa({name!r}): no input files given; pass paths=[...].")
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = tuple(os.path.abspath(os.fspath(p)) for p in paths)

@@ -14,6 +14,7 @@ import torch
 from transformers import Pipeline
 from transformers.utils import logging
 
+from .evidence import reasoning_evidence
 from .features import best_spans
 from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex, encoder_fingerprint
 
@@ -70,8 +71,11 @@ class QAWithReasoningPipeline(Pipeline):
     Returns:
         For one question, a list of `top_k` dicts: `answer`, `score` (probability in [0, 1] combining retrieval and
         span evidence), `start`, `end` (character offsets in the passage), `passage_id`, `passage`, `source`,
-        `page`, `retrieval_score`, `reasoning`, `reasoning_scores` and `locations` (every place the same answer was
-        found). For a list of questions, a list of such lists.
+        `page`, `retrieval_score`, `reasoning`, `reasoning_scores`, `reasoning_evidence` and `locations` (every
+        place the same answer was found). `reasoning_evidence` is `{"sentence": {"text", "start", "end"}, "cue":
+        {"text", "start", "end"} or None}`: the passage sentence that holds the answer and, for causal and
+        comparative answers, the words in it that signal the relation (offsets in `passage`); `None` for the null
+        answer. For a list of questions, a list of such lists.
     """
 
     def __init__(self, *args, index: PassageIndex | str | None = None, retriever_model: Any = None, **kwargs):
@@ -350,7 +354,7 @@ class QAWithReasoningPipeline(Pipeline):
         if options["handle_impossible_answer"]:
             pool.append(max(null_logits))
         if not pool:
-            return [{**_empty_answer(0.0), **reasoning}]
+            return [{**_empty_answer(0.0), **reasoning, "reasoning_evidence": None}]
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
@@ -394,7 +398,10 @@ class QAWithReasoningPipeline(Pipeline):
         for a in answers[: options["top_k"]]:
             a.pop("_best", None)
             a["score"] = float(min(1.0, max(0.0, a["score"])))
-            out.append({**a, **reasoning})
+            evidence = None
+            if a["answer"]:  # the sentence holding the answer, and the cue of its reasoning type in it
+                evidence = reasoning_evidence(a["passage"], a["start"], a["end"], reasoning["reasoning"])
+            out.append({**a, **reasoning, "reasoning_evidence": evidence})
         return out
 
     # ------------------------------------------------------------------------------------------------------------
