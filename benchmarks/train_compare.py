@@ -194,6 +194,8 @@ def main() -> None:
                     overrides["reasoning_class_weights"] = (
                         hand_weights if "hand" in options else class_weights
                     )
+                elif option == "sqrtbal":  # between unweighted and balanced: square roots of the weights
+                    overrides["reasoning_class_weights"] = [round(w**0.5, 4) for w in class_weights]
                 elif option == "hand":
                     pass  # see the training set below
                 elif option == "noattn":

@@ -235,7 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole flow on a PDF shipped in the package (offline, CPU)")
     demo.add_argument("--pdf", help="use your own PDF instead of the shipped sample")
     demo.add_argument("--password", help="user password of an encrypted PDF")
-    demo.add_argument("--questions", nargs="+", help="questions to ask (default: one per reasoning type)")
+    demo.add_argument(
+        "--questions",
+        nargs="+",
+        help="questions to ask (default: four written for the sample; with --pdf, generated)",
+    )
     demo.add_argument("--output-dir", default="bert-qa-reasoning-demo", help="where artefacts go")
     demo.add_argument(
         "--model", help=MODEL_HELP.replace("trained bert-qa-reasoning model", "model to answer with")

@@ -11,6 +11,14 @@ from importlib import resources
 from .reasoning import REASONING_LABELS
 
 DEMO_PDF = "squad_sample.pdf"
+# Questions written for the shipped sample PDF: one factual, two causal (one without "why") and one comparative.
+# On your own PDF (--pdf) the demo asks one generated question of each type instead.
+SAMPLE_QUESTIONS = (
+    "Who won Super Bowl 50?",
+    "Why was Polonia relegated from the country's top flight in 2013?",
+    "What made Tesla's time in Pittsburgh frustrating?",
+    "What is the largest non-Christian religion in Victoria?",
+)
 
 
 def default_backbone() -> str:
@@ -155,7 +163,7 @@ def run_demo(args: argparse.Namespace) -> int:
     index.meta["pdf_paths"] = [os.path.abspath(pdf)]  # so `ask --highlight` can find the page again
     index.save(index_dir)
     pipe.attach_index(index)
-    questions = args.questions or pick_demo_questions(qa_rows)
+    questions = args.questions or (pick_demo_questions(qa_rows) if args.pdf else list(SAMPLE_QUESTIONS))
     _say("5/5", f"indexed {len(index)} passages -> {index_dir}; answering {len(questions)} questions")
     results = pipe(question=questions)
     for q, answers in zip(questions, results):
@@ -175,4 +183,4 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["DEMO_PDF", "default_backbone", "pick_demo_questions", "run_demo"]
+__all__ = ["DEMO_PDF", "SAMPLE_QUESTIONS", "default_backbone", "pick_demo_questions", "run_demo"]
