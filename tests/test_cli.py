@@ -17,18 +17,38 @@ def test_pick_demo_questions_one_per_type():
 
 
 @pytest.mark.slow
-def test_demo_end_to_end_with_a_tiny_step_budget(tmp_path, capsys):
+def test_demo_end_to_end_answers_with_the_reference_model(tmp_path, capsys):
+    from bert_qa_reasoning.demo import SAMPLE_QUESTIONS
+
     out = tmp_path / "demo"
     assert main(["demo", "--output-dir", str(out), "--max-steps", "2", "--max-length", "128"]) == 0
     text = capsys.readouterr().out
-    assert text.count("  Q: ") == 3 and "reasoning:" in text and "page" in text
-    for name in ("model/config.json", "model/README.md", "index/index_config.json", "answer_highlight.png"):
+    assert text.count("  Q: ") == len(SAMPLE_QUESTIONS) and "reference model" in text
+    blocks = dict(zip(SAMPLE_QUESTIONS, text.split("  Q: ")[1:]))
+    assert "'Denver Broncos'" in blocks["Who won Super Bowl 50?"]
+    causal = blocks["Why was Polonia relegated from the country's top flight in 2013?"]
+    assert "'their disastrous financial situation'" in causal and "reasoning: causal" in causal
+    assert "cue: 'because of'" in causal and "page 2" in causal
+    comparative = blocks["What is the largest non-Christian religion in Victoria?"]
+    assert (
+        "'Buddhism'" in comparative
+        and "reasoning: comparative" in comparative
+        and "cue: 'largest'" in comparative
+    )
+    for name in (
+        "finetuned/config.json",
+        "finetuned/README.md",
+        "index/index_config.json",
+        "answer_highlight.png",
+    ):
         assert os.path.exists(out / name), name
-    # the demo's model and index work with `ask`: the index names its retriever model and its PDF
+    assert not [d for d in os.listdir(out / "finetuned") if d.startswith("checkpoint-")]
+    # `ask` with its defaults (the reference model) works on the demo's index, several questions in one load
     png = str(out / "ask.png")
-    ask = ["ask", "Who won Super Bowl 50?", "--model", str(out / "model"), "--index", str(out / "index")]
+    ask = ["ask", "Who won Super Bowl 50?", "Where was Super Bowl 50 played?", "--index", str(out / "index")]
     assert main([*ask, "--highlight", png]) == 0
-    assert "highlighted page:" in capsys.readouterr().out and os.path.exists(png)
+    said = capsys.readouterr().out
+    assert said.count("  Q: ") == 2 and "highlighted page:" in said and os.path.exists(str(out / "ask-1.png"))
 
 
 def test_bad_pdf_is_a_clear_cli_error(tmp_path, capsys):
@@ -42,6 +62,21 @@ PAGES = [
     "The harbour of Kestrel Bay was dredged in 1911. Fishing boats moor along the north quay.",
     "The lighthouse on Gannet Point was designed by Ada Morrow. Its lamp burns whale oil no longer.",
 ]
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir_cli(minilm_dir, tmp_path_factory):
+    from transformers import AutoTokenizer
+
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning, BertQAReasoningConfig
+
+    path = str(tmp_path_factory.mktemp("tiny"))
+    config = BertQAReasoningConfig(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64
+    )
+    BertForQuestionAnsweringWithReasoning(config).save_pretrained(path)
+    AutoTokenizer.from_pretrained(minilm_dir).save_pretrained(path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -96,5 +131,66 @@ def test_index_then_ask_prints_answer_source_page_and_highlights(saved_model, mi
 
 def test_ask_with_a_missing_index_is_a_clear_error(saved_model, tmp_path, capsys):
     missing = str(tmp_path / "no-index")
-    assert main(["ask", "Why?", "--model", saved_model, "--index", missing]) == 2
-    assert "no-index" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", "Why?", "--model", saved_model, "--index", missing])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--index" in err and "no-index" in err and "bert-qa-reasoning index" in err
+
+
+def test_errors_speak_the_cli_words(tmp_path, capsys):
+    from bert_qa_reasoning.cli import cli_words
+
+    assert "--password" in cli_words(
+        "x.pdf: encrypted, a user password is required; pass password=... to open it."
+    )
+    assert "`bert-qa-reasoning index`" in cli_words(
+        "d: not a passage index; build one with PassageIndex.build."
+    )
+    # a missing training file fails before any model loads, naming the flag and the path
+    with pytest.raises(SystemExit):
+        main(["train", "--train", str(tmp_path / "nope.json"), "--output-dir", str(tmp_path / "o")])
+    assert "--train: no such file:" in capsys.readouterr().err
+    # a folder given to `index` holding no PDF is named as such, not as a corrupt PDF
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SystemExit):
+        main(["index", str(empty), "-o", str(tmp_path / "idx")])
+    assert "holds no .pdf files" in capsys.readouterr().err
+
+
+def test_train_split_on_your_own_file_names_the_fix(tmp_path, capsys, tiny_model_dir_cli):
+    import json
+
+    data = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "t",
+                "paragraphs": [
+                    {
+                        "context": "Marie Curie discovered radium.",
+                        "qas": [
+                            {
+                                "id": "a",
+                                "question": "Who?",
+                                "answers": [{"text": "Marie Curie", "answer_start": 0}],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "my.json"
+    path.write_text(json.dumps(data))
+    args = ["train", "--model", tiny_model_dir_cli, "--train", str(path), "--eval", str(path)]
+    code = main(
+        [*args, "--eval-split", "validation", "--output-dir", str(tmp_path / "o"), "--max_steps", "1"]
+    )
+    err = capsys.readouterr().err
+    assert (
+        code == 2
+        and "no questions in articles 32-39" in err
+        and "leave out --train-split / --eval-split" in err
+    )

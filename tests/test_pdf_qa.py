@@ -142,6 +142,13 @@ def test_multi_file_build_skips_bad_files_and_reports(tmp_path, caplog):
     ds = load_pdf_qa(paths, name="passages", cache_dir=str(tmp_path / "cache"), sentences_per_passage=2)
     assert set(ds["source"]) == {"good.pdf"} and len(ds) == 3
     assert "Skipped 2 of 3 PDF files" in caplog.text
+    # the same build again comes from the cache, and still names the bad files
+    caplog.clear()
+    again = load_pdf_qa(paths, name="passages", cache_dir=str(tmp_path / "cache"), sentences_per_passage=2)
+    assert len(again) == 3
+    assert (
+        "Skipped 2 of 3 PDF files (cached build)" in caplog.text and "corrupt-zero-bytes.pdf" in caplog.text
+    )
 
 
 def test_all_bad_files_never_give_an_empty_dataset(tmp_path):

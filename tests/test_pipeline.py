@@ -67,7 +67,7 @@ def test_retrieve_alone(pipe):
     hits = pipe.retrieve(["Who discovered polonium?", "heavy rain flood"], context=POOL, top_k=2)
     assert [h[0]["passage_id"] for h in hits] == [2, 0]
     for retriever in ("bm25", "dense", "cls", "hybrid"):
-        assert len(pipe.retrieve("radium", context=POOL, top_k=3, retriever=retriever)[0]) == 3
+        assert len(pipe.retrieve("radium", context=POOL, top_k=3, retriever=retriever)) == 3
 
 
 def test_long_passage_is_read_with_stride(pipe):
@@ -103,7 +103,7 @@ def test_attached_index_with_provenance_and_save_load(pipe, tmp_path):
     pipe.attach_index(loaded)
     out = pipe(question="Who discovered radium?")
     assert out[0]["source"] == "doc.pdf" and out[0]["page"] == 3
-    assert pipe.retrieve("radium")[0][0]["passage_id"] == 2
+    assert pipe.retrieve("radium")[0]["passage_id"] == 2
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,23 @@ def test_a_model_that_is_not_ours(minilm_dir, tokenizer):
             model=BertForQuestionAnswering.from_pretrained(minilm_dir),
             tokenizer=tokenizer,
         )
+
+
+def test_a_long_single_context_is_read_with_a_warning(pipe, caplog):
+    import logging
+
+    from bert_qa_reasoning.pipeline_qa_with_reasoning import LONG_CONTEXT_WORDS
+
+    long_text = " ".join(["Filler words about nothing."] * (LONG_CONTEXT_WORDS // 4 + 10))
+    long_text += " Marie Curie discovered radium."
+    with caplog.at_level(logging.WARNING):
+        answers = pipe(question="Who discovered radium?", context=long_text, max_seq_len=384)
+    assert "Pass a list of passages" in caplog.text
+    assert answers[0]["answer"] and any(ch.isalnum() for ch in answers[0]["answer"])
+
+
+def test_punctuation_is_never_an_answer(pipe):
+    for answers in pipe(
+        question=["What?", "Who?"], context=["... ; --- !!!", "Marie Curie discovered radium."]
+    ):
+        assert all(a["answer"] == "" or any(ch.isalnum() for ch in a["answer"]) for a in answers)

@@ -69,4 +69,33 @@ def test_large_pool_indexes_in_batches(pipe):
     pool = [f"Passage number {i} talks about topic {i % 97} and item {i % 13}." for i in range(20000)]
     index = PassageIndex.build(pool, retrievers=("bm25",))
     assert len(index) == 20000
-    assert pipe.retrieve("topic 5 item 7", context=pool[:2000], top_k=3, retriever="bm25")[0][0]["score"] > 0
+    assert pipe.retrieve("topic 5 item 7", context=pool[:2000], top_k=3, retriever="bm25")[0]["score"] > 0
+
+
+def test_one_encoder_pass_serves_both_poolings(pipe, monkeypatch):
+    import bert_qa_reasoning.retrieval as retrieval
+
+    calls = []
+    real = retrieval.embed_texts
+
+    def counting(texts, encoder, tokenizer, pooling="mean", *args, **kwargs):
+        calls.append(pooling)
+        return real(texts, encoder, tokenizer, pooling, *args, **kwargs)
+
+    monkeypatch.setattr(retrieval, "embed_texts", counting)
+    index = PassageIndex.build(
+        POOL, pipe.model, pipe.tokenizer, retrievers=("bm25", "dense", "cls"), show_progress=False
+    )
+    assert calls == [["mean", "cls"]]  # the QA encoder serves dense and cls in one pass
+    separate = real(POOL, pipe.model, pipe.tokenizer, "cls")
+    torch.testing.assert_close(index.embeddings["cls"], separate)
+    calls.clear()
+    PassageIndex.build(
+        POOL,
+        pipe.model,
+        pipe.tokenizer,
+        dense_encoder=pipe.retriever_model,
+        dense_tokenizer=pipe.retriever_tokenizer,
+        show_progress=False,
+    )
+    assert calls == [["mean"], ["cls"]]  # two different encoders: one pass each

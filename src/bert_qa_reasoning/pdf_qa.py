@@ -193,6 +193,7 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
                             "page": passage.page,
                         },
                     )
+        self.skipped_files = [{"file": f.path, "reason": str(f)} for f in failures]  # see load_pdf_qa
         if failures:
             logger.warning(
                 "Skipped %d of %d PDF files: %s", len(failures), len(paths), "; ".join(map(str, failures))
@@ -308,7 +309,35 @@ def load_pdf_qa(
         if isinstance(cause, (PdfError, ValueError)):
             raise cause from None
         raise
+    _report_skipped(builder, len(paths))
     return builder.as_dataset(split="train")
+
+
+SKIPPED_FILE = "skipped_files.json"
+
+
+def _report_skipped(builder: PdfQABuilder, total: int) -> None:
+    """Keeps the list of skipped PDFs beside the cached build, and repeats its warning when the build is loaded
+    from the cache, so bad files are reported on every run, not only the first."""
+    import json
+
+    record = os.path.join(builder.cache_dir, SKIPPED_FILE)
+    skipped = getattr(builder, "skipped_files", None)
+    if skipped is not None:  # built now: the warning was logged during the build
+        tmp = record + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(skipped, f)
+        os.replace(tmp, record)
+    elif os.path.exists(record):  # loaded from the cache
+        with open(record, encoding="utf-8") as f:
+            skipped = json.load(f)
+        if skipped:
+            logger.warning(
+                "Skipped %d of %d PDF files (cached build): %s",
+                len(skipped),
+                total,
+                "; ".join(entry["reason"] for entry in skipped),
+            )
 
 
 __all__ = [

@@ -20,6 +20,8 @@ from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex, encoder_fing
 
 logger = logging.get_logger(__name__)
 
+LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
+
 _DEFAULTS = {
     "top_k": 1,
     "top_k_passages": 3,
@@ -182,6 +184,13 @@ class QAWithReasoningPipeline(Pipeline):
                 raise ValueError("qa-with-reasoning: give context=... or attach a passage index (index=...).")
             return self.index
         if isinstance(context, str):
+            words = len(context.split())
+            if words > LONG_CONTEXT_WORDS:
+                logger.warning(
+                    f"qa-with-reasoning: the context is one string of {words:,} words; it is read whole, window by "
+                    "window, which is slow and lets any window win. Pass a list of passages (context=[...]) or "
+                    "build an index (pipe.build_index(passages)) so that retrieval reads the best few."
+                )
             context = [context]
         if not isinstance(context, (list, tuple)) or not all(isinstance(c, str) for c in context):
             raise ValueError(
@@ -217,15 +226,17 @@ class QAWithReasoningPipeline(Pipeline):
         context: Sequence[str] | None = None,
         top_k: int = 5,
         retriever: str | None = None,
-    ) -> list[list[dict[str, Any]]]:
-        """Retrieval alone: per question, `[{"passage_id", "score"}]` best first, against `context` (ids are
-        positions in it) or the attached index."""
+    ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
+        """Retrieval alone: `[{"passage_id", "score"}]` best first, against `context` (ids are positions in it) or
+        the attached index. Like a call of the pipeline, one question gives one list and a list of questions a list
+        of lists."""
         questions = self._questions(question)
         index = self._pool_index(context)
         retriever = retriever or self._default_retriever(index)
         if retriever not in RETRIEVERS:
             raise ValueError(f"Unknown retriever {retriever!r}; choose from {list(RETRIEVERS)}.")
-        return self._search(index, questions, retriever, top_k)
+        hits = self._search(index, questions, retriever, top_k)
+        return hits[0] if isinstance(question, str) else hits
 
     def _search(
         self, index: PassageIndex, questions: list[str], retriever: str, top_k: int
@@ -363,6 +374,8 @@ class QAWithReasoningPipeline(Pipeline):
             row = index.passages[passage_id]
             start, end = self._align_to_words(row["text"], start, end)
             answer = row["text"][start:end]
+            if not any(ch.isalnum() for ch in answer):
+                continue  # a span of punctuation alone ('.', '—') is never an answer
             key = " ".join(answer.lower().split())
             prob = math.exp(logit - top) / z
             location = {
@@ -390,6 +403,8 @@ class QAWithReasoningPipeline(Pipeline):
             if prob > entry["_best"]:  # the strongest location is the one reported
                 entry.update(fields)
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
+        if not answers and not options["handle_impossible_answer"]:
+            answers = [{**_empty_answer(0.0), "_best": 0}]  # every span was punctuation: no answer found
         if options["handle_impossible_answer"]:
             null_prob = math.exp(max(null_logits) - top) / z
             answers.append({**_empty_answer(null_prob), "_best": 0})

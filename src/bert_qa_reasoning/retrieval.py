@@ -282,51 +282,53 @@ def embed_texts(
     texts: Sequence[str],
     encoder,
     tokenizer,
-    pooling: str = "mean",
+    pooling: str | Sequence[str] = "mean",
     batch_size: int = 64,
     max_length: int = 256,
     show_progress: bool = False,
-) -> torch.Tensor:
+) -> torch.Tensor | dict[str, torch.Tensor]:
     """L2-normalised embeddings (N, C) of `texts`: mean of the last hidden states over real tokens (`"mean"`), or the
-    pooled [CLS] output (`"cls"`). Runs in batches on the encoder's device."""
+    pooled [CLS] output (`"cls"`). Runs in batches on the encoder's device. With several poolings (`("mean",
+    "cls")`), one pass of the encoder gives all of them, as a dict by pooling."""
+    poolings = [pooling] if isinstance(pooling, str) else list(pooling)
     encoder = _base_encoder(encoder)
     device = next(encoder.parameters()).device
     was_training = encoder.training
     encoder.eval()
-    chunks = []
+    chunks: dict[str, list[torch.Tensor]] = {p: [] for p in poolings}
     starts = range(0, len(texts), batch_size)
     if show_progress:
         try:
             from tqdm.auto import tqdm
 
-            starts = tqdm(starts, desc=f"embedding ({pooling})", unit="batch")
+            starts = tqdm(starts, desc=f"embedding ({', '.join(poolings)})", unit="batch")
         except ImportError:
             pass
     # sort by length so each batch pads little
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for s in starts:
-        batch = [texts[i] for i in order[s : s + batch_size]]
-        enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(
-            device
-        )
-        out = encoder(**enc)
-        if pooling == "cls":
-            pooled = (
-                out.pooler_output
-                if getattr(out, "pooler_output", None) is not None
-                else out.last_hidden_state[:, 0]
-            )
-        else:
-            mask = enc["attention_mask"].unsqueeze(-1).to(out.last_hidden_state.dtype)  # (B, T, 1)
-            pooled = (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, C)
-        chunks.append(F.normalize(pooled.float(), dim=-1))
+    with torch.no_grad():
+        for s in starts:
+            batch = [texts[i] for i in order[s : s + batch_size]]
+            enc = tokenizer(
+                batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            ).to(device)
+            out = encoder(**enc)
+            for p in poolings:
+                if p == "cls":
+                    pooled = (
+                        out.pooler_output
+                        if getattr(out, "pooler_output", None) is not None
+                        else out.last_hidden_state[:, 0]
+                    )  # (B, C)
+                else:
+                    mask = enc["attention_mask"].unsqueeze(-1).to(out.last_hidden_state.dtype)  # (B, T, 1)
+                    pooled = (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, C)
+                chunks[p].append(F.normalize(pooled.float(), dim=-1))
     encoder.train(was_training)
-    if not chunks:
-        return torch.empty(0, 0)
-    emb = torch.cat(chunks)
     inverse = torch.empty(len(order), dtype=torch.long)
-    inverse[torch.tensor(order)] = torch.arange(len(order))
-    return emb[inverse.to(emb.device)]
+    inverse[torch.tensor(order, dtype=torch.long)] = torch.arange(len(order))
+    result = {p: torch.cat(c)[inverse.to(c[0].device)] if c else torch.empty(0, 0) for p, c in chunks.items()}
+    return result[poolings[0]] if isinstance(pooling, str) else result
 
 
 def _minmax(x: torch.Tensor) -> torch.Tensor:
@@ -450,26 +452,31 @@ class PassageIndex:
             index.bm25 = BM25().fit(texts)
         dense_enc = dense_encoder or encoder
         dense_tok = dense_tokenizer or tokenizer
-        if "dense" in retrievers or "hybrid" in retrievers:
-            if dense_enc is None or dense_tok is None:
-                raise ValueError(
-                    "PassageIndex.build: the dense retriever needs an encoder and its tokenizer."
-                )
-            index.embeddings["dense"] = embed_texts(
-                texts, dense_enc, dense_tok, "mean", batch_size, max_length, show_progress
-            )
+        want_dense = "dense" in retrievers or "hybrid" in retrievers
+        want_cls = "cls" in retrievers
+        if want_dense and (dense_enc is None or dense_tok is None):
+            raise ValueError("PassageIndex.build: the dense retriever needs an encoder and its tokenizer.")
+        if want_cls and (encoder is None or tokenizer is None):
+            raise ValueError("PassageIndex.build: the cls retriever needs the QA model and its tokenizer.")
+        # Each encoder runs once over the passages: the QA model's one pass gives both poolings when it serves both.
+        passes: list[tuple[Any, Any, list[str]]] = []
+        if want_dense and want_cls and dense_enc is encoder and dense_tok is tokenizer:
+            passes.append((encoder, tokenizer, ["mean", "cls"]))
+        else:
+            if want_dense:
+                passes.append((dense_enc, dense_tok, ["mean"]))
+            if want_cls:
+                passes.append((encoder, tokenizer, ["cls"]))
+        for enc, tok, poolings in passes:
+            pooled = embed_texts(texts, enc, tok, poolings, batch_size, max_length, show_progress)
+            for pooling, vectors in pooled.items():
+                index.embeddings["dense" if pooling == "mean" else "cls"] = vectors
+        if want_dense:
             index.meta["dense_encoder"] = encoder_fingerprint(dense_enc)
             index.meta["dense_encoder_name"] = getattr(
                 getattr(_base_encoder(dense_enc), "config", None), "_name_or_path", ""
             )
-        if "cls" in retrievers:
-            if encoder is None or tokenizer is None:
-                raise ValueError(
-                    "PassageIndex.build: the cls retriever needs the QA model and its tokenizer."
-                )
-            index.embeddings["cls"] = embed_texts(
-                texts, encoder, tokenizer, "cls", batch_size, max_length, show_progress
-            )
+        if want_cls:
             index.meta["cls_encoder"] = encoder_fingerprint(encoder)
         index.meta.update(
             {
