@@ -1,4 +1,5 @@
-"""Writes the model card of the reference reader (reference_model/.../model/README.md and the package README) from
+"""Writes the model card of the reference reader (reference_model/.../model/README.md, the package README and the
+repository's model_card.md) from
 the figures of the GPU run that trained it (benchmarks/results/train_compare_s5c.json, run ours-sdpa+bal+w0.5,
 seed 42).
 
@@ -81,7 +82,12 @@ def main() -> None:
         "all-MiniLM-L6-v2 (sentence-transformers) is Apache-2.0; these fine-tuned weights are released under "
         "Apache-2.0, with the CC BY-SA 4.0 attribution of the data they were trained on.",
     )
-    for path in (os.path.join(MODEL_DIR, "README.md"), os.path.join(ROOT, "reference_model", "README.md")):
+    targets = (
+        os.path.join(MODEL_DIR, "README.md"),
+        os.path.join(ROOT, "reference_model", "README.md"),
+        os.path.join(ROOT, "model_card.md"),
+    )
+    for path in targets:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         print(f"wrote {path}")

@@ -175,7 +175,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print("\nArtefacts:")
     if finetuned_dir:
         print(f"  fine-tuned model (weights, tokenizer, remote code, model card): {finetuned_dir}")
-    print(f"  passage index (built with {os.path.basename(model_path.rstrip(os.sep))}): {index_dir}")
+    print(f"  passage index (built with the answering model; `ask --index` it): {index_dir}")
     print(f"  generated QA examples: {qa_json}")
     if os.path.exists(png):
         print(f"  highlighted page: {png}")
