@@ -194,3 +194,29 @@ def test_train_split_on_your_own_file_names_the_fix(tmp_path, capsys, tiny_model
         and "no questions in articles 32-39" in err
         and "leave out --train-split / --eval-split" in err
     )
+
+
+def test_train_on_a_datasets_dataset_by_name(tmp_path, capsys, tiny_model_dir_cli):
+    import datasets
+
+    rows = [
+        {
+            "id": f"q{i}",
+            "title": "t",
+            "context": "Marie Curie discovered radium in 1898 because she studied uranium rays.",
+            "question": "Who discovered radium?",
+            "answers": {"text": ["Marie Curie"], "answer_start": [0]},
+        }
+        for i in range(8)
+    ]
+    folder = tmp_path / "my_squad"
+    folder.mkdir()
+    datasets.Dataset.from_list(rows).to_parquet(
+        str(folder / "train.parquet")
+    )  # a dataset folder, loaded by name
+    out = tmp_path / "out"
+    args = ["train", "--model", tiny_model_dir_cli, "--dataset", str(folder), "--output-dir", str(out)]
+    assert main([*args, "--max_steps", "2", "--per_device_train_batch_size", "4", "--use_cpu"]) == 0
+    assert "model saved to" in capsys.readouterr().out and (out / "model.safetensors").exists()
+    assert main(["train", "--dataset", str(tmp_path / "missing"), "--output-dir", str(out)]) == 2
+    assert "--dataset" in capsys.readouterr().err

@@ -316,36 +316,50 @@ def describe_data(
     from .model_card import squad_split_name
 
     def kinds(files) -> dict[str, list[str]]:
-        files = [files] if isinstance(files, str) else list(files or [])
+        files = [files] if isinstance(files, (str, os.PathLike)) or hasattr(files, "column_names") else files
         out: dict[str, list[str]] = {}
-        for f in files:
-            out.setdefault(os.path.splitext(f)[1].lower(), []).append(os.path.basename(f))
+        for f in files or []:
+            if hasattr(f, "column_names"):  # a datasets.Dataset
+                name = getattr(getattr(f, "info", None), "dataset_name", None) or "a datasets dataset"
+                out.setdefault("dataset", []).append(f"{name} ({len(f)} rows)")
+            else:
+                out.setdefault(os.path.splitext(str(f))[1].lower(), []).append(os.path.basename(str(f)))
         return out
 
     train = kinds(train_files)
+    jsonl = [
+        f
+        for f in ([train_files] if isinstance(train_files, str) else list(train_files or []))
+        if str(f).endswith(".jsonl")
+    ]
+    reasoning_files = [os.path.basename(str(f)) for f in jsonl if _is_reasoning_file(f)]
+    flat = [name for name in train.get(".jsonl", []) if name not in reasoning_files]
+    flat += train.get(".parquet", []) + train.get("dataset", [])
     parts = []
     if ".json" in train:
         parts.append(f"{squad_split_name(train_split)} ({', '.join(train['.json'])})")
         card.datasets = ["rajpurkar/squad"]
-    if ".jsonl" in train:
+    if reasoning_files:
         parts.append(
-            f"hand-labelled reasoning questions ({', '.join(train['.jsonl'])}, part `{train_split or 'all'}`)"
+            f"hand-labelled reasoning questions ({', '.join(reasoning_files)}, part `{train_split or 'all'}`)"
         )
         card.reasoning_label_source = (
             "hand-labelled reasoning questions (bert-qa-reasoning's set) and, for the other rows, the rule-based "
             "labeler (`bert_qa_reasoning.reasoning`)"
         )
+    if flat:
+        parts.append(f"SQuAD-style rows from {', '.join(flat)}")
     if ".pdf" in train:
         parts.append(f"questions generated from {', '.join(train['.pdf'])}")
     card.train_description = f"{num_train_examples} examples: " + "; ".join(parts)
     if eval_files:
         evaluated = kinds(eval_files)
-        if ".json" in evaluated:
+        if ".json" in evaluated and eval_split:
             card.eval_dataset = squad_split_name(eval_split)
             card.eval_dataset_type = "rajpurkar/squad"
             card.eval_split = f"validation, articles {'-'.join(map(str, _article_bounds(eval_split)))}"
         else:
-            card.eval_dataset = "questions generated from " + ", ".join(evaluated.get(".pdf", []))
+            card.eval_dataset = "; ".join(f"{', '.join(v)}" for v in evaluated.values())
             card.eval_dataset_type = "custom"
             card.eval_split = "all"
 
