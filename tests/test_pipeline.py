@@ -1,6 +1,7 @@
 import os
 
 import pytest
+import torch
 from transformers import BertForQuestionAnswering, pipeline
 
 import bert_qa_reasoning  # noqa: F401
@@ -122,13 +123,13 @@ def test_bad_inputs(pipe, kwargs, match):
         pipe(**kwargs)
 
 
-def test_a_model_that_is_not_ours(minilm_dir, tokenizer):
-    with pytest.raises(ValueError, match="reasoning heads"):
-        pipeline(
-            "qa-with-reasoning",
-            model=BertForQuestionAnswering.from_pretrained(minilm_dir),
-            tokenizer=tokenizer,
-        )
+def test_a_plain_bert_for_question_answering_checkpoint(minilm_dir, tokenizer):
+    qa = pipeline(
+        "qa-with-reasoning", model=BertForQuestionAnswering.from_pretrained(minilm_dir), tokenizer=tokenizer
+    )
+    answer = qa(question="Which came first, radium or polonium?", context=POOL[2])[0]
+    _check(answer, [POOL[2]])
+    assert answer["reasoning_source"] == "labeler" and answer["reasoning"] == "comparative"
 
 
 def test_a_long_single_context_is_read_with_a_warning(pipe, caplog):
@@ -149,3 +150,51 @@ def test_punctuation_is_never_an_answer(pipe):
         question=["What?", "Who?"], context=["... ; --- !!!", "Marie Curie discovered radium."]
     ):
         assert all(a["answer"] == "" or any(ch.isalnum() for ch in a["answer"]) for a in answers)
+
+
+ARCHITECTURES = ["bert", "roberta", "distilbert", "deberta-v2", "electra", "xlm-roberta", "modernbert"]
+
+
+def _tiny_qa_model(kind: str):
+    """A tiny randomly initialised extractive-QA model of another architecture, built in-process."""
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
+
+    sizes = dict(vocab_size=30522, hidden_size=32, num_attention_heads=2, intermediate_size=64)
+    if kind == "distilbert":
+        config = AutoConfig.for_model(kind, vocab_size=30522, dim=32, n_heads=2, hidden_dim=64, n_layers=2)
+    elif kind == "modernbert":
+        config = AutoConfig.for_model(
+            kind, **sizes, num_hidden_layers=2, pad_token_id=0, global_attn_every_n_layers=1
+        )
+    else:
+        config = AutoConfig.for_model(
+            kind, **sizes, num_hidden_layers=2, max_position_embeddings=520, pad_token_id=0
+        )
+        if hasattr(config, "type_vocab_size"):
+            config.type_vocab_size = 2
+    torch.manual_seed(0)
+    return AutoModelForQuestionAnswering.from_config(config).eval()
+
+
+@pytest.mark.parametrize("kind", ARCHITECTURES)
+def test_any_extractive_qa_checkpoint_reads_spans_and_gets_a_reasoning_type(kind, minilm_dir):
+    from transformers import AutoTokenizer
+
+    from bert_qa_reasoning import label_question
+
+    inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if kind in ("bert", "electra") else [])
+    tokenizer = AutoTokenizer.from_pretrained(minilm_dir, model_input_names=inputs)
+    qa = pipeline("qa-with-reasoning", model=_tiny_qa_model(kind), tokenizer=tokenizer)
+    question = "Why did the river flood?"
+    answers = qa(question=question, context=POOL, top_k=2, retriever="bm25")
+    for answer in answers:
+        _check(answer, POOL)
+        assert answer["reasoning_source"] == "labeler" and answer["reasoning"] == label_question(question)
+    drop_in = pipeline("question-answering", model=qa.model, tokenizer=tokenizer)
+    span = drop_in(question=question, context=POOL[0])
+    assert span["answer"] == POOL[0][span["start"] : span["end"]]
+
+
+def test_our_model_reports_its_own_head(pipe):
+    answer = pipe(question="Why did the river flood?", context=POOL[0])[0]
+    assert answer["reasoning_source"] == "model"

@@ -14,6 +14,7 @@ import torch
 from transformers import Pipeline
 from transformers.utils import logging
 
+from .configuration_bert_qa_reasoning import DEFAULT_REASONING_LABELS
 from .evidence import reasoning_evidence
 from .features import best_spans
 from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex, encoder_fingerprint
@@ -83,12 +84,11 @@ class QAWithReasoningPipeline(Pipeline):
     def __init__(self, *args, index: PassageIndex | str | None = None, retriever_model: Any = None, **kwargs):
         self._init_options = {k: kwargs.pop(k) for k in list(kwargs) if k in _DEFAULTS}
         super().__init__(*args, **kwargs)
-        config = self.model.config
-        if not hasattr(config, "reasoning_labels") or not hasattr(self.model, "qa_outputs"):
-            raise ValueError(
-                f"qa-with-reasoning needs a model with span and reasoning heads (BertForQuestionAnsweringWithReasoning); "
-                f"got {type(self.model).__name__}. Load a bert-qa-reasoning checkpoint or fine-tune one first."
-            )
+        # Any extractive-QA model reads spans; the reasoning type comes from its own head when it has one
+        # (BertForQuestionAnsweringWithReasoning), otherwise from the package's question labeler.
+        self.has_reasoning_head = hasattr(self.model, "reasoning_output") and hasattr(
+            self.model.config, "reasoning_labels"
+        )
         self.retriever_model, self.retriever_tokenizer = self._load_retriever_model(retriever_model)
         self.index: PassageIndex | None = None
         if index is not None:
@@ -302,12 +302,12 @@ class QAWithReasoningPipeline(Pipeline):
         return windows
 
     def _forward(self, model_inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        out = self.model(**model_inputs)
-        return {
-            "start_logits": out.start_logits,
-            "end_logits": out.end_logits,
-            "reasoning_logits": out.reasoning_logits,
-        }
+        names = self.tokenizer.model_input_names
+        out = self.model(**{k: v for k, v in model_inputs.items() if k in names})
+        result = {"start_logits": out.start_logits, "end_logits": out.end_logits}
+        if getattr(out, "reasoning_logits", None) is not None:
+            result["reasoning_logits"] = out.reasoning_logits
+        return result
 
     def _run_windows(self, windows: list[dict[str, Any]], batch_size: int) -> None:
         """Runs the model over windows (of any questions) in padded batches; stores logits on each window."""
@@ -322,7 +322,8 @@ class QAWithReasoningPipeline(Pipeline):
                 length = len(w["model_inputs"]["input_ids"])
                 w["start_logits"] = out["start_logits"][j, :length].float().cpu()
                 w["end_logits"] = out["end_logits"][j, :length].float().cpu()
-                w["reasoning_logits"] = out["reasoning_logits"][j].float().cpu()
+                if "reasoning_logits" in out:
+                    w["reasoning_logits"] = out["reasoning_logits"][j].float().cpu()
 
     @staticmethod
     def _align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -332,12 +333,35 @@ class QAWithReasoningPipeline(Pipeline):
             end += 1
         return start, end
 
+    def _reasoning(self, question: str, windows: list[dict[str, Any]]) -> dict[str, Any]:
+        """The reasoning type: the mean of the windows' reasoning logits from the model's head, or, for a model
+        without one, the rule-based labeler's label (`reasoning_source` says which)."""
+        if windows and "reasoning_logits" in windows[0]:
+            labels = list(self.model.config.reasoning_labels)
+            logits = torch.stack([w["reasoning_logits"] for w in windows]).mean(0)
+            probs = torch.softmax(logits, dim=-1).tolist()
+            return {
+                "reasoning": labels[int(torch.tensor(probs).argmax())],
+                "reasoning_scores": {name: round(p, 6) for name, p in zip(labels, probs)},
+                "reasoning_source": "model",
+            }
+        try:  # the labeler ships with the installed package (a model with a head needs no labeler)
+            from bert_qa_reasoning.reasoning import label_question
+        except ImportError:
+            label_question = None
+        labels = list(getattr(self.model.config, "reasoning_labels", None) or DEFAULT_REASONING_LABELS)
+        label = label_question(question) if label_question is not None and question else labels[0]
+        return {
+            "reasoning": label,
+            "reasoning_scores": {name: float(name == label) for name in labels},
+            "reasoning_source": "labeler",
+        }
+
     def postprocess(self, model_outputs: dict[str, Any], **options) -> list[dict[str, Any]]:
         """Scores and merges the spans of one question's windows into `top_k` answers."""
         index: PassageIndex = model_outputs["index"]
         hits = model_outputs["hits"]
         windows = model_outputs["windows"]
-        labels = list(self.model.config.reasoning_labels)
         # Retrieval evidence: a softmax over the read passages' retrieval scores (constant for a single passage).
         retrieval = torch.tensor([h["score"] for h in hits], dtype=torch.float32)
         retrieval_log_prior = torch.log_softmax(retrieval / options["retrieval_temperature"], dim=0)
@@ -354,16 +378,13 @@ class QAWithReasoningPipeline(Pipeline):
             ):
                 candidates.append((c.score + prior, w["hit"], c.start_char, c.end_char))
             null_logits.append(float(w["start_logits"][0] + w["end_logits"][0]) + prior)
-        reasoning_logits = torch.stack([w["reasoning_logits"] for w in windows]).mean(0)
-        reasoning_probs = torch.softmax(reasoning_logits, dim=-1).tolist()
-        reasoning = {
-            "reasoning": labels[int(torch.tensor(reasoning_probs).argmax())],
-            "reasoning_scores": {name: round(p, 6) for name, p in zip(labels, reasoning_probs)},
-        }
+        reasoning = self._reasoning(model_outputs.get("question", ""), windows)
         # One softmax over every candidate span (and the null answer when allowed): scores are probabilities.
         pool = [c[0] for c in candidates]
         if options["handle_impossible_answer"]:
-            pool.append(max(null_logits))
+            # The null answer's evidence is its weakest window: one window that sees the answer is enough (4.x and
+            # `features.postprocess_qa_predictions` take the lowest null score too).
+            pool.append(min(null_logits))
         if not pool:
             return [{**_empty_answer(0.0), **reasoning, "reasoning_evidence": None}]
         top = max(pool)
@@ -406,7 +427,7 @@ class QAWithReasoningPipeline(Pipeline):
         if not answers and not options["handle_impossible_answer"]:
             answers = [{**_empty_answer(0.0), "_best": 0}]  # every span was punctuation: no answer found
         if options["handle_impossible_answer"]:
-            null_prob = math.exp(max(null_logits) - top) / z
+            null_prob = math.exp(min(null_logits) - top) / z
             answers.append({**_empty_answer(null_prob), "_best": 0})
             answers.sort(key=lambda a: a["score"], reverse=True)
         out = []
@@ -455,8 +476,8 @@ class QAWithReasoningPipeline(Pipeline):
         ]
         self._run_windows([w for ws in per_question for w in ws], batch_size)
         results = [
-            self.postprocess({"index": index, "hits": h, "windows": ws}, **options)
-            for h, ws in zip(hits_all, per_question)
+            self.postprocess({"index": index, "hits": h, "windows": ws, "question": q}, **options)
+            for q, h, ws in zip(questions, hits_all, per_question)
         ]
         return results[0] if single else results
 
