@@ -28,3 +28,16 @@ def test_local_evaluate_module_needs_no_hub():
         references=[{"id": "1", "answers": {"text": ["Paris"], "answer_start": [0]}, "reasoning": 0}],
     )
     assert out["exact_match"] == 100.0 and out["reasoning_accuracy"] == 100.0 and out["num_examples"] == 1
+
+
+def test_evaluate_module_takes_standard_squad_inputs_and_scores_missing_predictions_zero():
+    metric = evaluate.load(metrics_path())
+    out = metric.compute(
+        predictions=[{"id": "1", "prediction_text": "Paris"}, {"id": "9", "prediction_text": "Rome"}],
+        references=[
+            {"id": "1", "answers": {"text": ["Paris"], "answer_start": [0]}},
+            {"id": "2", "answers": {"text": ["Rome"], "answer_start": [0]}},
+        ],
+    )
+    assert out["exact_match"] == 50.0 and out["num_examples"] == 2 and "reasoning_accuracy" not in out
+    assert squad_scores({}, {"1": ["x"]}, strict=False)["f1"] == 0.0

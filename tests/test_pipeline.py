@@ -111,7 +111,6 @@ def test_attached_index_with_provenance_and_save_load(pipe, tmp_path):
     "kwargs, match",
     [
         ({"question": "", "context": POOL}, "empty question"),
-        ({"question": "Who?", "context": []}, "empty"),
         ({"question": 3, "context": POOL}, "string"),
         ({"question": "Who?", "context": [1, 2]}, "context must be"),
         ({"question": "Who?", "context": POOL, "retriever": "magic"}, "unknown retriever"),
@@ -198,3 +197,40 @@ def test_any_extractive_qa_checkpoint_reads_spans_and_gets_a_reasoning_type(kind
 def test_our_model_reports_its_own_head(pipe):
     answer = pipe(question="Why did the river flood?", context=POOL[0])[0]
     assert answer["reasoning_source"] == "model"
+
+
+def test_pairs_pools_and_lists_of_pools_by_one_rule(pipe):
+    import warnings
+
+    passages = ["Alice Smith founded the company in 1999.", "Bob Jones joined it in 2004."]
+    questions = ["Who founded the company?", "Who joined in 2004?"]
+    pairs = pipe(question=questions, context=passages)  # as many contexts as questions: pairs, as in 4.x
+    assert [a[0]["passage_id"] for a in pairs] == [0, 1]
+    pooled = pipe(question=questions, pool=passages, retriever="bm25")  # one pool every question searches
+    assert [a[0]["passage_id"] for a in pooled] == [0, 1]
+    own = pipe(question=questions, context=[[passages[0]], [passages[1], "Nothing here."]], retriever="bm25")
+    assert own[0][0]["passage"] == passages[0] and own[1][0]["passage"] in (passages[1], "Nothing here.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = pipe(question=questions, context=[*passages, "Nothing here."], retriever="bm25")
+    assert len(old) == 2 and any(
+        "pool=[...]" in str(w.message) for w in caught if w.category is FutureWarning
+    )
+    with pytest.raises(ValueError, match="context= .* or pool="):
+        pipe(question=questions, context=passages, pool=passages)
+    with pytest.raises(ValueError, match="2 pools for 3 questions"):
+        pipe(question=[*questions, "Why?"], context=[[passages[0]], [passages[1]]])
+
+
+def test_empty_pools_and_passages(pipe):
+    assert pipe(question="Who?", context=[]) == []
+    assert pipe.retrieve("Who?", context=[]) == []
+    answer = pipe(question="Who founded the company?", context=["", "Alice Smith founded the company."])[0]
+    assert answer["passage_id"] == 1 and answer["answer"]
+
+
+def test_options_as_4x_treats_them(pipe):
+    text = "Alice Smith founded it in 1999 with Bob Jones, Carol King, Dan Brown and Eve Stone in Paris."
+    assert len(pipe(question="Who founded it?", context=text, top_k=25)) == 25  # no cap of 20 per window
+    # no doc_stride: it follows max_seq_len (min(max_seq_len // 2, 128)), so short windows work
+    assert pipe(question="Who founded it?", context=text, max_seq_len=48)[0]["answer"]

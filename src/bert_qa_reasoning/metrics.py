@@ -34,19 +34,27 @@ def f1_score(prediction: str, ground_truth: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def squad_scores(predictions: Mapping[str, str], references: Mapping[str, Sequence[str]]) -> dict[str, float]:
+def squad_scores(
+    predictions: Mapping[str, str], references: Mapping[str, Sequence[str]], strict: bool = True
+) -> dict[str, float]:
     """Exact match and F1 in percent, each the max over an example's reference answers.
 
+    Args:
+        strict: raise when a reference has no prediction (the default); with `strict=False` a missing prediction
+            scores 0, as the official SQuAD script and `evaluate`'s `squad` metric count it.
+
     Raises:
-        `ValueError` when a reference id has no prediction (naming the first missing ids).
+        `ValueError` when `strict` and a reference id has no prediction (naming the first missing ids).
     """
     missing = [k for k in references if k not in predictions]
-    if missing:
+    if missing and strict:
         raise ValueError(f"No prediction for {len(missing)} example(s), e.g. {missing[:3]}.")
     if not references:
         raise ValueError("squad_scores: no references given.")
     em = f1 = 0.0
     for qid, golds in references.items():
+        if qid not in predictions:
+            continue  # non-strict: a missing prediction scores 0
         pred = predictions[qid]
         golds = list(golds) or [""]
         em += max(exact_match_score(pred, g) for g in golds)
@@ -80,9 +88,10 @@ def qa_with_reasoning_scores(
     reasoning_predictions: Sequence[int] | None = None,
     reasoning_labels: Sequence[int] | None = None,
     num_reasoning_classes: int = 3,
+    strict: bool = True,
 ) -> dict[str, float]:
-    """EM/F1 plus reasoning accuracy and macro-F1 and the count of examples."""
-    scores = squad_scores(predictions, references)
+    """EM/F1 plus reasoning accuracy and macro-F1 and the count of examples (`strict` as for `squad_scores`)."""
+    scores = squad_scores(predictions, references, strict=strict)
     if reasoning_predictions is not None and reasoning_labels is not None:
         scores.update(classification_scores(reasoning_predictions, reasoning_labels, num_reasoning_classes))
     return scores

@@ -7,6 +7,7 @@ This file travels to the Hub with saved models: standard library, torch, transfo
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,7 +27,7 @@ LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about 
 _DEFAULTS = {
     "top_k": 1,
     "top_k_passages": 3,
-    "doc_stride": 128,
+    "doc_stride": None,  # min(max_seq_len // 2, 128), as transformers 4.x
     "max_seq_len": 384,
     "max_question_len": 64,
     "max_answer_len": 15,
@@ -160,6 +161,8 @@ class QAWithReasoningPipeline(Pipeline):
 
     def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
         options = {**_DEFAULTS, **self._init_options, **{k: v for k, v in overrides.items() if v is not None}}
+        if options["doc_stride"] is None and isinstance(options["max_seq_len"], int):
+            options["doc_stride"] = min(options["max_seq_len"] // 2, 128)
         for name in ("top_k", "top_k_passages", "max_seq_len", "max_answer_len", "max_question_len"):
             if not isinstance(options[name], int) or options[name] < 1:
                 raise ValueError(
@@ -178,7 +181,7 @@ class QAWithReasoningPipeline(Pipeline):
     # ------------------------------------------------------------------------------------------------------------
     # Retrieval
     # ------------------------------------------------------------------------------------------------------------
-    def _pool_index(self, context: str | Sequence[str] | None) -> PassageIndex:
+    def _pool_index(self, context: str | Sequence[str] | None) -> PassageIndex | None:
         if context is None:
             if self.index is None:
                 raise ValueError("qa-with-reasoning: give context=... or attach a passage index (index=...).")
@@ -196,9 +199,10 @@ class QAWithReasoningPipeline(Pipeline):
             raise ValueError(
                 f"qa-with-reasoning: context must be a string or a list of strings, got {type(context).__name__}."
             )
-        if not context or not any(c.strip() for c in context):
-            raise ValueError("qa-with-reasoning: the context pool is empty.")
-        return PassageIndex(list(context))
+        if not context:
+            return None  # an empty pool: no answers
+        # Empty passages stay in place (ids stay positions in the list) and are never read.
+        return PassageIndex(list(context), allow_empty=True)
 
     def _ensure_structures(self, index: PassageIndex, retriever: str) -> None:
         """Ad-hoc pools get their retrieval structures on first use."""
@@ -216,7 +220,7 @@ class QAWithReasoningPipeline(Pipeline):
             index.meta["cls_encoder"] = encoder_fingerprint(self.model)
 
     def _default_retriever(self, index: PassageIndex) -> str:
-        if index is self.index and index.available:
+        if index is not None and index is self.index and index.available:
             return DEFAULT_RETRIEVER if DEFAULT_RETRIEVER in index.available else index.available[-1]
         return DEFAULT_RETRIEVER
 
@@ -235,7 +239,7 @@ class QAWithReasoningPipeline(Pipeline):
         retriever = retriever or self._default_retriever(index)
         if retriever not in RETRIEVERS:
             raise ValueError(f"Unknown retriever {retriever!r}; choose from {list(RETRIEVERS)}.")
-        hits = self._search(index, questions, retriever, top_k)
+        hits = [[] for _ in questions] if index is None else self._search(index, questions, retriever, top_k)
         return hits[0] if isinstance(question, str) else hits
 
     def _search(
@@ -283,6 +287,8 @@ class QAWithReasoningPipeline(Pipeline):
         windows = []
         for rank, hit in enumerate(inputs["hits"]):
             passage = inputs["index"].passages[hit["passage_id"]]["text"]
+            if not passage.strip():
+                continue  # an empty passage of a pool has nothing to read
             enc = self.tokenizer(
                 question,
                 passage,
@@ -373,12 +379,14 @@ class QAWithReasoningPipeline(Pipeline):
                 w["start_logits"].numpy(),
                 w["end_logits"].numpy(),
                 w["offsets"],
-                20,
+                max(20, 2 * options["top_k"] + 10),  # enough candidates per window for top_k distinct answers
                 options["max_answer_len"],
             ):
                 candidates.append((c.score + prior, w["hit"], c.start_char, c.end_char))
             null_logits.append(float(w["start_logits"][0] + w["end_logits"][0]) + prior)
         reasoning = self._reasoning(model_outputs.get("question", ""), windows)
+        if not windows:
+            return []
         # One softmax over every candidate span (and the null answer when allowed): scores are probabilities.
         pool = [c[0] for c in candidates]
         if options["handle_impossible_answer"]:
@@ -441,10 +449,49 @@ class QAWithReasoningPipeline(Pipeline):
         return out
 
     # ------------------------------------------------------------------------------------------------------------
+    def _groups(self, questions: list[str], context, pool) -> list[tuple[PassageIndex, list[int], bool]]:
+        """Which passages each question reads, by one rule (see the class docstring):
+
+        - `pool=[...]`: one pool that every question searches;
+        - `context="..."`: one passage; `context=[...]` with one question: a pool;
+        - `context=[...]` with as many strings as questions: pairs, question i reads passage i (4.x's meaning);
+        - `context=[[...], [...]]`, a list of lists: each question its own pool;
+        - no context: the attached index.
+        """
+        everyone = list(range(len(questions)))
+        if pool is not None:
+            if context is not None:
+                raise ValueError(
+                    "qa-with-reasoning: give either context= (one passage, pairs, or a list of lists) or pool= (passages "
+                    "every question searches), not both."
+                )
+            return [(self._pool_index(pool), everyone, False)]
+        is_list = isinstance(context, (list, tuple))
+        if is_list and context and all(isinstance(c, (list, tuple)) for c in context):
+            if len(context) != len(questions):
+                raise ValueError(
+                    f"qa-with-reasoning: {len(context)} pools for {len(questions)} questions; context=[[...], ...] gives "
+                    "each question its own pool, so the lengths must match (or pass pool=[...] to share one)."
+                )
+            return [(self._pool_index(list(c)), [i], False) for i, c in enumerate(context)]
+        if is_list and len(questions) > 1:
+            if len(context) == len(questions):
+                return [(self._pool_index(list(context)), everyone, True)]
+            warnings.warn(
+                f"qa-with-reasoning: {len(questions)} questions with context= a list of {len(context)} passages is read "
+                "as one shared pool; this spelling is deprecated: pass pool=[...] for a shared pool, or as many "
+                "contexts as questions for pairs.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        return [(self._pool_index(context), everyone, False)]
+
+    # ------------------------------------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         """See the class docstring. A single question returns a list of answers; a list of questions a list of lists."""
         question = kwargs.pop("question", None)
         context = kwargs.pop("context", None)
+        pool = kwargs.pop("pool", None)
         batch_size = kwargs.pop("batch_size", None) or getattr(self, "_batch_size", None) or 16
         if args:
             first = args[0]
@@ -464,21 +511,31 @@ class QAWithReasoningPipeline(Pipeline):
         options = self._options(kwargs)
         single = isinstance(question, str)
         questions = self._questions(question)
-        index = self._pool_index(context)
-        retriever = options["retriever"] or self._default_retriever(index)
-        if len(index) == 1:
-            hits_all = [[{"passage_id": 0, "score": 1.0}] for _ in questions]
-        else:
-            hits_all = self._search(index, questions, retriever, options["top_k_passages"])
-        per_question = [
-            self.preprocess({"question": q, "hits": h, "index": index}, **options)
-            for q, h in zip(questions, hits_all)
-        ]
-        self._run_windows([w for ws in per_question for w in ws], batch_size)
-        results = [
-            self.postprocess({"index": index, "hits": h, "windows": ws, "question": q}, **options)
-            for q, h, ws in zip(questions, hits_all, per_question)
-        ]
+        groups = self._groups(questions, context, pool)  # [(index, [question positions], pairs?)]
+        results: list[list[dict[str, Any]] | None] = [None] * len(questions)
+        work = []
+        for index, positions, paired in groups:
+            if index is None or not any(t.strip() for t in index.texts):
+                for i in positions:
+                    results[i] = []  # an empty pool has no answers
+                continue
+            if paired:
+                hits_all = [[{"passage_id": i, "score": 1.0}] for i in positions]
+            elif len(index) == 1:
+                hits_all = [[{"passage_id": 0, "score": 1.0}] for _ in positions]
+            else:
+                retriever = options["retriever"] or self._default_retriever(index)
+                hits_all = self._search(
+                    index, [questions[i] for i in positions], retriever, options["top_k_passages"]
+                )
+            for i, hits in zip(positions, hits_all):
+                windows = self.preprocess({"question": questions[i], "hits": hits, "index": index}, **options)
+                work.append((i, index, hits, windows))
+        self._run_windows([w for *_, ws in work for w in ws], batch_size)
+        for i, index, hits, windows in work:
+            results[i] = self.postprocess(
+                {"index": index, "hits": hits, "windows": windows, "question": questions[i]}, **options
+            )
         return results[0] if single else results
 
 

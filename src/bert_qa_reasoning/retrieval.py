@@ -380,6 +380,8 @@ class PassageIndex:
         retrievers: which structures to build (`bm25`, `dense`, `cls`; `hybrid` needs `bm25` and `dense`).
         hybrid_weight: BM25's share of the hybrid score (default 0.3, chosen on our SQuAD `validation` split).
         hybrid_method: how each side is normalised before mixing: `"zscore"` (default), `"minmax"` or `"rrf"`.
+        allow_empty: keep empty passages in place (an ad-hoc pool whose ids are list positions); they score lowest
+            and are never read.
 
     Use `build` to embed the pool; `save`/`load` to keep it.
     """
@@ -389,6 +391,7 @@ class PassageIndex:
         passages: Sequence[dict | str],
         hybrid_weight: float = DEFAULT_HYBRID_WEIGHT,
         hybrid_method: str = DEFAULT_HYBRID_METHOD,
+        allow_empty: bool = False,
     ):
         if hybrid_method not in FUSIONS:
             raise ValueError(f"Unknown hybrid_method {hybrid_method!r}; choose from {sorted(FUSIONS)}.")
@@ -399,7 +402,7 @@ class PassageIndex:
         rows = []
         for i, p in enumerate(passages):
             row = {"text": p} if isinstance(p, str) else dict(p)
-            if not isinstance(row.get("text"), str) or not row["text"].strip():
+            if not isinstance(row.get("text"), str) or not (row["text"].strip() or allow_empty):
                 raise ValueError(f"PassageIndex: passage {i} has no text (got {row.get('text')!r}).")
             row.setdefault("id", str(i))
             rows.append(row)

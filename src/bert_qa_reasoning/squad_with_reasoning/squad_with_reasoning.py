@@ -28,6 +28,24 @@ _CITATION = """@inproceedings{rajpurkar-etal-2016-squad, title={SQuAD: 100,000+ 
 of Text}, author={Rajpurkar, Pranav and Zhang, Jian and Lopyrev, Konstantin and Liang, Percy}, year={2016}}"""
 
 
+NO_LABEL = -1  # what a row without `reasoning` carries
+
+
+def _features(with_reasoning: bool) -> datasets.Features:
+    reasoning = {"reasoning": datasets.Value("int32")} if with_reasoning else {}
+    answers = datasets.Sequence({"text": datasets.Value("string"), "answer_start": datasets.Value("int32")})
+    return datasets.Features(
+        {
+            "predictions": {
+                "id": datasets.Value("string"),
+                "prediction_text": datasets.Value("string"),
+                **reasoning,
+            },
+            "references": {"id": datasets.Value("string"), "answers": answers, **reasoning},
+        }
+    )
+
+
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SquadWithReasoning(evaluate.Metric):
     def _info(self):
@@ -35,34 +53,28 @@ class SquadWithReasoning(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": {
-                        "id": datasets.Value("string"),
-                        "prediction_text": datasets.Value("string"),
-                        "reasoning": datasets.Value("int32"),
-                    },
-                    "references": {
-                        "id": datasets.Value("string"),
-                        "answers": datasets.Sequence(
-                            {"text": datasets.Value("string"), "answer_start": datasets.Value("int32")}
-                        ),
-                        "reasoning": datasets.Value("int32"),
-                    },
-                }
-            ),
+            features=_features(with_reasoning=True),
         )
+
+    def compute(self, *, predictions=None, references=None, **kwargs):
+        """As `evaluate.Metric.compute`; `reasoning` is optional on either side (the standard squad inputs work)."""
+        fill = lambda rows: (
+            None if rows is None else [{**r, "reasoning": r.get("reasoning", NO_LABEL)} for r in rows]
+        )  # noqa: E731
+        return super().compute(predictions=fill(predictions), references=fill(references), **kwargs)
 
     def _compute(self, predictions, references, num_reasoning_classes=3):
         preds = {p["id"]: p["prediction_text"] for p in predictions}
         refs = {r["id"]: r["answers"]["text"] for r in references}
         ref_reasoning = {r["id"]: r.get("reasoning") for r in references}
         pred_reasoning = {p["id"]: p.get("reasoning") for p in predictions}
-        ids = [i for i in refs if ref_reasoning.get(i) is not None and pred_reasoning.get(i) is not None]
+        known = lambda value: value is not None and value != NO_LABEL  # noqa: E731
+        ids = [i for i in refs if known(ref_reasoning.get(i)) and known(pred_reasoning.get(i))]
         return qa_with_reasoning_scores(
             preds,
             refs,
             [pred_reasoning[i] for i in ids] if ids else None,
             [ref_reasoning[i] for i in ids] if ids else None,
             num_reasoning_classes,
+            strict=False,  # as the official script: a missing prediction scores 0
         )
