@@ -57,12 +57,12 @@ def cases(squad_path: str) -> list[dict]:
         for qa in p["qas"]
     ]
     out = []
-    for i, (qid, question, context, gold) in enumerate(rows[::8][:200]):
+    for i, (qid, question, context, _gold) in enumerate(rows[::8][:200]):
         case = {"id": qid, "kind": "squad", "question": question, "context": context}
         if i % 10 == 0:
             case.update(kind="squad top_k 5", top_k=5)
         out.append(case)
-    for i, (qid, question, context, gold) in enumerate(rows[3::40][:24]):
+    for i, (qid, question, context, _gold) in enumerate(rows[3::40][:24]):
         long = FILLER * 6 + context + " " + FILLER * 6
         out.append(
             {

@@ -234,3 +234,31 @@ def test_options_as_4x_treats_them(pipe):
     assert len(pipe(question="Who founded it?", context=text, top_k=25)) == 25  # no cap of 20 per window
     # no doc_stride: it follows max_seq_len (min(max_seq_len // 2, 128)), so short windows work
     assert pipe(question="Who founded it?", context=text, max_seq_len=48)[0]["answer"]
+
+
+def test_a_left_padding_tokenizer_gives_the_same_answers(pipe, minilm_dir):
+    from transformers import AutoTokenizer
+
+    left = AutoTokenizer.from_pretrained(minilm_dir, padding_side="left")
+    qa_left = pipeline("qa-with-reasoning", model=pipe.model, tokenizer=left)
+    contexts = ["Under the old oak tree a fox slept.", "A much longer passage about the river, " * 5]
+    kwargs = dict(question=["Where did the fox sleep?", "What is the passage about?"], context=contexts)
+    right = pipe(**kwargs, batch_size=2)
+    assert [a[0]["answer"] for a in qa_left(**kwargs, batch_size=2)] == [a[0]["answer"] for a in right]
+
+
+def test_cjk_answers_are_not_widened_to_the_sentence(pipe):
+    context = "彼は小学校の国語の教科書を使って日本語を勉強しました。"
+    for align in (True, False):
+        answer = pipe(question="何を使いましたか?", context=context, align_to_words=align)[0]
+        assert answer["answer"] == context[answer["start"] : answer["end"]]
+        assert len(answer["answer"]) < len(context) - 2  # a span, not the whole sentence
+
+
+def test_a_passage_over_a_page_break_reports_the_answers_page(pipe):
+    text = "Page five ends here.\fOn page six, Marie Curie discovered radium in Paris."
+    index = PassageIndex([{"text": text, "page": 5}])
+    pipe_with = pipeline("qa-with-reasoning", model=pipe.model, tokenizer=pipe.tokenizer, index=index)
+    for answer in pipe_with(question="Who discovered radium?", top_k=5):
+        assert answer["page"] == 5 + text[: answer["start"]].count("\f")
+    assert any(a["page"] == 6 for a in pipe_with(question="Who discovered radium?", top_k=5))

@@ -34,7 +34,18 @@ _DEFAULTS = {
     "handle_impossible_answer": False,
     "retriever": None,
     "retrieval_temperature": 0.1,
+    "align_to_words": True,
 }
+
+
+def _word_char(ch: str) -> bool:
+    """A character that belongs to a space-separated word (letters and digits, not CJK ideographs or kana)."""
+    return ch.isalnum() and not (
+        "\u3040" <= ch <= "\u30ff"
+        or "\u3400" <= ch <= "\u9fff"
+        or "\uac00" <= ch <= "\ud7af"
+        or "\uf900" <= ch <= "\ufaff"
+    )
 
 
 def _empty_answer(score: float) -> dict[str, Any]:
@@ -320,7 +331,10 @@ class QAWithReasoningPipeline(Pipeline):
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]["model_inputs"]["input_ids"]))
         for s in range(0, len(order), batch_size):
             batch = [windows[i] for i in order[s : s + batch_size]]
-            padded = self.tokenizer.pad([w["model_inputs"] for w in batch], return_tensors="pt")
+            # Right padding whatever the tokenizer's side: each window's logits are then its first `length` columns.
+            padded = self.tokenizer.pad(
+                [w["model_inputs"] for w in batch], return_tensors="pt", padding_side="right"
+            )
             padded = {k: v.to(self.device) for k, v in padded.items()}
             with torch.inference_mode():
                 out = self._forward(padded)
@@ -333,9 +347,11 @@ class QAWithReasoningPipeline(Pipeline):
 
     @staticmethod
     def _align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-        while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        """Widens a span to whole words. Scripts written without spaces (CJK) have no words to widen to: there each
+        character stands alone, as tokenizers split them."""
+        while start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
             start -= 1
-        while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        while end < len(text) and _word_char(text[end - 1]) and _word_char(text[end]):
             end += 1
         return start, end
 
@@ -401,18 +417,22 @@ class QAWithReasoningPipeline(Pipeline):
         for logit, hit, start, end in candidates:
             passage_id = hits[hit]["passage_id"]
             row = index.passages[passage_id]
-            start, end = self._align_to_words(row["text"], start, end)
+            if options["align_to_words"]:
+                start, end = self._align_to_words(row["text"], start, end)
             answer = row["text"][start:end]
             if not any(ch.isalnum() for ch in answer):
                 continue  # a span of punctuation alone ('.', '—') is never an answer
             key = " ".join(answer.lower().split())
             prob = math.exp(logit - top) / z
+            page = row.get("page")
+            if isinstance(page, int) and "\f" in row["text"][:start]:
+                page += row["text"][:start].count("\f")  # a passage over a page break: the answer's own page
             location = {
                 "passage_id": passage_id,
                 "start": start,
                 "end": end,
                 "source": row.get("source"),
-                "page": row.get("page"),
+                "page": page,
             }
             fields = {
                 "answer": answer,
@@ -421,7 +441,7 @@ class QAWithReasoningPipeline(Pipeline):
                 "passage_id": passage_id,
                 "passage": row["text"],
                 "source": row.get("source"),
-                "page": row.get("page"),
+                "page": page,
                 "retrieval_score": hits[hit]["score"],
                 "_best": prob,
             }

@@ -58,9 +58,10 @@ class SquadWithReasoning(evaluate.Metric):
 
     def compute(self, *, predictions=None, references=None, **kwargs):
         """As `evaluate.Metric.compute`; `reasoning` is optional on either side (the standard squad inputs work)."""
-        fill = lambda rows: (
-            None if rows is None else [{**r, "reasoning": r.get("reasoning", NO_LABEL)} for r in rows]
-        )  # noqa: E731
+
+        def fill(rows):
+            return None if rows is None else [{**r, "reasoning": r.get("reasoning", NO_LABEL)} for r in rows]
+
         return super().compute(predictions=fill(predictions), references=fill(references), **kwargs)
 
     def _compute(self, predictions, references, num_reasoning_classes=3):
