@@ -25,13 +25,16 @@ def test_python_snippets_run(tmp_path, monkeypatch, minilm_dir):
     monkeypatch.chdir(tmp_path)  # snippets write `idx/` into the working directory
     snippets = _blocks("python")
     assert snippets, "the README has Python snippets"
+    namespaces = []
     for snippet in snippets:
         code = snippet
         for old, new in substitutions.items():
             code = code.replace(old, new)
         namespace: dict = {}
         exec(compile(code, README, "exec"), namespace)  # noqa: S102
-    qa = namespace["qa"]
+        namespaces.append((snippet, namespace))
+    tour = next(ns for snippet, ns in namespaces if "qa.retrieve(" in snippet)
+    qa = tour["qa"]
     assert qa.index is not None and os.path.isdir(tmp_path / "idx")
     hits = qa.retrieve("Super Bowl", top_k=5, retriever="bm25")
     assert isinstance(hits, list) and isinstance(hits[0], dict) and set(hits[0]) == {"passage_id", "score"}
