@@ -262,3 +262,23 @@ def test_a_passage_over_a_page_break_reports_the_answers_page(pipe):
     for answer in pipe_with(question="Who discovered radium?", top_k=5):
         assert answer["page"] == 5 + text[: answer["start"]].count("\f")
     assert any(a["page"] == 6 for a in pipe_with(question="Who discovered radium?", top_k=5))
+
+
+def test_null_answer_beside_top_k_and_lowest_over_windows(pipe):
+    filler = "The committee met again in the spring to review the budget of the library network. " * 30
+    long = filler + "Marie Curie discovered radium in 1898. " + filler
+    answers = pipe(question="Who discovered radium?", context=long, top_k=2, handle_impossible_answer=True)
+    assert (
+        len(answers) == 3 and sum(a["answer"] == "" for a in answers) == 1
+    )  # top_k answers plus the null one
+    # the null score is the lowest over windows: the window that holds the answer speaks for the passage
+    assert answers[0]["answer"] != "" or answers[0]["score"] < 0.5
+
+
+def test_a_list_of_question_context_dicts_is_pairs(pipe):
+    rows = [
+        {"question": "Who founded the company?", "context": "Alice Smith founded the company in 1999."},
+        {"question": "Who joined in 2004?", "context": "Bob Jones joined it in 2004."},
+    ]
+    answers = pipe(rows)
+    assert [a[0]["passage"] for a in answers] == [r["context"] for r in rows]

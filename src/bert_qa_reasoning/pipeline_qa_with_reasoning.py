@@ -78,7 +78,8 @@ class QAWithReasoningPipeline(Pipeline):
         - `pipe(question=["q1", "q2"], ...)` — several questions, batched.
 
     Options (at construction or per call): `top_k` answers (1), `top_k_passages` to read (3), `doc_stride` (128),
-    `max_seq_len` (384), `max_question_len` (64), `max_answer_len` (15), `handle_impossible_answer` (False),
+    `max_seq_len` (384), `max_question_len` (64), `max_answer_len` (15), `handle_impossible_answer` (False; when
+    True the null answer is offered beside the `top_k` answers),
     `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it), `batch_size`.
     Construction-only: `index`, `retriever_model` (a sentence-embedding checkpoint for the dense retriever; the QA
     model's own encoder when unset).
@@ -454,12 +455,14 @@ class QAWithReasoningPipeline(Pipeline):
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
         if not answers and not options["handle_impossible_answer"]:
             answers = [{**_empty_answer(0.0), "_best": 0}]  # every span was punctuation: no answer found
+        answers = answers[: options["top_k"]]
         if options["handle_impossible_answer"]:
+            # The null answer is offered beside the top_k answers (as Haystack's reader does), in score order.
             null_prob = math.exp(min(null_logits) - top) / z
             answers.append({**_empty_answer(null_prob), "_best": 0})
             answers.sort(key=lambda a: a["score"], reverse=True)
         out = []
-        for a in answers[: options["top_k"]]:
+        for a in answers:
             a.pop("_best", None)
             a["score"] = float(min(1.0, max(0.0, a["score"])))
             evidence = None
@@ -515,7 +518,11 @@ class QAWithReasoningPipeline(Pipeline):
         batch_size = kwargs.pop("batch_size", None) or getattr(self, "_batch_size", None) or 16
         if args:
             first = args[0]
-            if isinstance(first, dict):
+            if isinstance(first, (list, tuple)) and first and all(isinstance(x, dict) for x in first):
+                # a list of {"question", "context"} dicts: pairs, as transformers 4.x reads it
+                question = [x["question"] for x in first]
+                context = [x["context"] for x in first]
+            elif isinstance(first, dict):
                 question, context = first.get("question", question), first.get("context", context)
             elif question is None:
                 question = first

@@ -60,6 +60,8 @@ def load_examples(
         kind = "dataset" if isinstance(item, datasets.Dataset) else os.path.splitext(str(item))[1].lower()
         if kind == ".jsonl" and _is_reasoning_file(item):
             kind = "reasoning"
+        elif kind == ".json" and not _is_nested_squad(item):
+            kind = ".jsonl"  # flat rows saved as JSON (a list of rows, or one row per line)
         by_kind.setdefault(kind, []).append(item)
     unknown = set(by_kind) - {".json", ".jsonl", ".parquet", ".pdf", "reasoning", "dataset"}
     if unknown or (".pdf" in by_kind and len(by_kind) > 1):
@@ -111,6 +113,18 @@ def _names(ds):
         features=features,
         desc="labels",
     )
+
+
+def _is_nested_squad(path) -> bool:
+    """True for a SQuAD v1.1/v2.0 file (`{"data": [articles]}`); flat rows saved as JSON are not."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return True  # let the SQuAD reader name the problem
+    return isinstance(data, dict) and isinstance(data.get("data"), list)
 
 
 def _is_reasoning_file(path) -> bool:
