@@ -13,13 +13,15 @@ outputs (a dict for one answer, a list for `top_k > 1`). Spans are decoded as 4.
 of the start and end logits over the context tokens, the product of the two over spans of at most `max_answer_len`
 tokens, aligned to words; the null answer is the lowest [CLS] score over the windows.
 
-Two of 4.x's known bugs are fixed on purpose:
+Three of 4.x's known behaviours are changed on purpose:
 - an answer found in several overlapping windows kept the *sum* of its scores in 4.x, which can exceed 1
   (transformers #26286); here it keeps its best window's score. (Inside one window, token spans that align to the
   same words are one answer and their probabilities add up, as in 4.x.)
 - 4.x could return fewer than `top_k` answers once duplicates were merged (#38984); here more candidates are taken
   until `top_k` distinct answers are found or the windows have no more.
-Scores stay per-window probabilities, as in 4.x: a window's softmax does not see the other windows.
+- each window was its own softmax in 4.x, so spans of different windows were not comparable and a window with no
+  answer in it could win with a high score; here a long context is one softmax over all its windows (a context
+  that fits one window scores as in 4.x).
 
 For retrieval over passage pools, provenance and reasoning types, use the `qa-with-reasoning` pipeline.
 """
@@ -106,26 +108,47 @@ def _example(item: Any) -> dict[str, str]:
     return {"question": item["question"], "context": item["context"]}
 
 
+def masked_logits(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray):
+    """Logits with the tokens an answer may not use set to -10000 (as 4.x masks them), both `(T,)`."""
+    return np.where(allowed, start_logits, -10000.0), np.where(allowed, end_logits, -10000.0)
+
+
+def log_normalizer(logits: list[np.ndarray]) -> float:
+    """log sum exp over every window's masked logits: one softmax over the whole context."""
+    joined = np.concatenate(logits).astype(np.float64)
+    top = joined.max()
+    return float(top + np.log(np.exp(joined - top).sum()))
+
+
 def span_scores(
-    start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray, max_answer_len: int
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    allowed: np.ndarray,
+    max_answer_len: int,
+    normalizers: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, float]:
-    """Span probabilities of one window, as 4.x scores them.
+    """Span probabilities of one window.
 
     Args:
         start_logits, end_logits (`np.ndarray` of shape `(T,)`): the model's logits.
         allowed (`np.ndarray` of shape `(T,)`, bool): tokens an answer may use (the context, and [CLS]).
         max_answer_len (`int`): the longest span in tokens.
+        normalizers (`(float, float)`, *optional*): log normalizers of the start and end softmax over all windows
+            (`log_normalizer`); without them each window is its own softmax, as in 4.x.
 
     Returns:
         `(scores, null)`: scores `(T, T)` with `scores[s, e] = p_start[s] * p_end[e]` for `s <= e < s +
         max_answer_len` (0 elsewhere, and 0 for spans through position 0), and the null score `p_start[0] * p_end[0]`.
     """
-    masked_start = np.where(allowed, start_logits, -10000.0)
-    masked_end = np.where(allowed, end_logits, -10000.0)
-    p_start = np.exp(masked_start - masked_start.max())
-    p_start /= p_start.sum()
-    p_end = np.exp(masked_end - masked_end.max())
-    p_end /= p_end.sum()
+    masked_start, masked_end = masked_logits(start_logits, end_logits, allowed)
+    if normalizers is None:
+        p_start = np.exp(masked_start - masked_start.max())
+        p_start /= p_start.sum()
+        p_end = np.exp(masked_end - masked_end.max())
+        p_end /= p_end.sum()
+    else:
+        p_start = np.exp(masked_start.astype(np.float64) - normalizers[0]).astype(np.float32)
+        p_end = np.exp(masked_end.astype(np.float64) - normalizers[1]).astype(np.float32)
     null = float(p_start[0] * p_end[0])
     p_start[0] = p_end[0] = 0.0  # [CLS] is the null answer, never a span
     outer = np.outer(p_start, p_end)  # (T, T)
@@ -155,8 +178,10 @@ class QuestionAnsweringPipeline(ChunkPipeline):
     `question-answering` pipeline did (see the module docstring for the call forms, options and the two bugs fixed).
     """
 
-    # 4.x's behaviour, for comparing with it: the same answer from overlapping windows adds up (#26286).
+    # 4.x's behaviour, for comparing with it: the same answer from overlapping windows adds up (#26286), and each
+    # window is its own softmax.
     sum_duplicates_across_windows = False
+    per_window_softmax = False
 
     _load_processor = False
     _load_image_processor = False
@@ -262,15 +287,22 @@ class QuestionAnsweringPipeline(ChunkPipeline):
     def postprocess(
         self, model_outputs, top_k=1, handle_impossible_answer=False, max_answer_len=15, align_to_words=True
     ):
-        windows = []
-        null = 1000000.0
+        read = []
         for output in model_outputs:
             start = output["start"].float().numpy()[0]  # (T,)
             end = output["end"].float().numpy()[0]  # (T,)
             allowed = np.array(output["p_mask"])[0] == 0  # (T,)
             if output.get("attention_mask") is not None:
                 allowed &= np.array(output["attention_mask"])[0].astype(bool)
-            scores, window_null = span_scores(start, end, allowed, max_answer_len)
+            read.append((start, end, allowed, output))
+        normalizers = None
+        if not self.per_window_softmax and len(read) > 1:  # one softmax over the windows: their spans compare
+            masked = [masked_logits(s, e, a) for s, e, a, _ in read]
+            normalizers = (log_normalizer([m[0] for m in masked]), log_normalizer([m[1] for m in masked]))
+        windows = []
+        null = 1000000.0
+        for start, end, allowed, output in read:
+            scores, window_null = span_scores(start, end, allowed, max_answer_len, normalizers)
             null = min(null, window_null)  # the null answer: the lowest over the windows, as 4.x
             offset = 0
             if self.tokenizer.padding_side == "left":  # batched windows padded on the left shift every index
