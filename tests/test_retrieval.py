@@ -99,3 +99,40 @@ def test_one_encoder_pass_serves_both_poolings(pipe, monkeypatch):
         show_progress=False,
     )
     assert calls == [["mean"], ["cls"]]  # two different encoders: one pass each
+
+
+@pytest.mark.slow
+def test_the_default_hybrid_never_loses_to_bm25_on_our_validation_split(pipe):
+    from bert_qa_reasoning.squad import load_squad_split
+    from tests.conftest import SQUAD
+
+    rows = load_squad_split(SQUAD, "validation")
+    paragraphs = list(dict.fromkeys(r["context"] for r in rows))
+    gold = torch.tensor([paragraphs.index(r["context"]) for r in rows])
+    index = pipe.build_index(paragraphs)  # the default: BM25 + the packaged all-MiniLM-L6-v2
+    assert index.available == ["dense", "bm25", "hybrid"]
+    questions = [r["question"] for r in rows]
+    recall = {}
+    for retriever in ("bm25", "hybrid"):
+        hits = pipe.retrieve(questions, top_k=1, retriever=retriever)
+        recall[retriever] = (torch.tensor([h[0]["passage_id"] for h in hits]) == gold).float().mean().item()
+    assert recall["hybrid"] >= recall["bm25"], recall
+    assert pipe._default_retriever(index) == "hybrid"
+
+
+def test_without_a_sentence_embedding_model_the_default_is_bm25(tiny_config, tokenizer):
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
+
+    qa = pipeline(
+        "qa-with-reasoning",
+        model=BertForQuestionAnsweringWithReasoning(tiny_config),
+        tokenizer=tokenizer,
+        retriever_model=False,
+    )
+    index = qa.build_index(POOL)
+    assert index.available == ["bm25"] and qa._default_retriever(index) == "bm25"
+    assert qa._default_retriever(PassageIndex(POOL)) == "bm25"  # ad-hoc pools too
+    # an index whose dense vectors come from the QA encoder is read, but not searched by default
+    own = PassageIndex.build(POOL, qa.model, qa.tokenizer, retrievers=("bm25", "dense"), show_progress=False)
+    qa.attach_index(own)
+    assert qa._default_retriever(own) == "bm25"

