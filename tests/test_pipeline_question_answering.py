@@ -123,3 +123,13 @@ def test_differential_against_transformers_4_57(plain_checkpoint):
     total = len(fixture["cases"])
     assert same >= 0.99 * total, (same, total)
     assert scores_close >= 0.99 * total, (scores_close, total)
+
+
+def test_pools_of_passages_bring_the_extras(qa):
+    pools = [["Nothing here.", CONTEXT], ["Bob Jones joined it in 2004 as its first engineer."]]
+    answers = qa(question=["Who founded the company?", "Who joined in 2004?"], context=pools)
+    assert [a["answer"] for a in answers] == ["Alice Smith", "Bob Jones"]
+    assert answers[0]["passage_id"] == 1 and answers[0]["reasoning_source"] == "labeler"
+    assert answers[0]["reasoning_evidence"]["sentence"]["text"].startswith("Alice Smith founded")
+    shared = qa(question="Who founded the company?", pool=[CONTEXT, "Nothing here."], top_k=2)
+    assert isinstance(shared, list) and shared[0]["answer"] == "Alice Smith"

@@ -228,12 +228,34 @@ class QuestionAnsweringPipeline(ChunkPipeline):
         return preprocess, {}, postprocess
 
     def __call__(self, *args, **kwargs):
-        """Answers question(s) from context(s); returns a dict (one answer) or a list (several), per input."""
+        """Answers question(s) from context(s); returns a dict (one answer) or a list (several), per input.
+
+        Beyond 4.x: `context=` a list *of lists* gives each question a pool of passages to search, and `pool=[...]`
+        one pool for all; those answers come from the `qa-with-reasoning` pipeline on the same model, with its
+        extras (passage, source, page, reasoning type and evidence), in 4.x's shapes."""
+        context = kwargs.get("context")
+        pooled = "pool" in kwargs or (
+            isinstance(context, list) and bool(context) and all(isinstance(c, (list, tuple)) for c in context)
+        )
+        if pooled and not args:
+            return self._pooled(**kwargs)
         examples = normalize_inputs(*args, **kwargs)
         kwargs = {k: v for k, v in kwargs.items() if k not in ("question", "context", "X", "data")}
         if isinstance(examples, list) and len(examples) == 1:
             return super().__call__(examples[0], **kwargs)
         return super().__call__(examples, **kwargs)
+
+    def _pooled(self, question=None, top_k: int = 1, **kwargs):
+        from .pipeline_qa_with_reasoning import QAWithReasoningPipeline
+
+        if getattr(self, "_reader", None) is None:
+            self._reader = QAWithReasoningPipeline(
+                model=self.model, tokenizer=self.tokenizer, device=self.device
+            )
+        results = self._reader(question=question, top_k=top_k, **kwargs)
+        per_question = [results] if isinstance(question, str) else results
+        shaped = [answers[0] if top_k == 1 and answers else answers for answers in per_question]
+        return shaped[0] if isinstance(question, str) else shaped
 
     def preprocess(
         self, example, padding="do_not_pad", doc_stride=None, max_question_len=64, max_seq_len=None
