@@ -231,7 +231,9 @@ def test_empty_pools_and_passages(pipe):
 
 def test_options_as_4x_treats_them(pipe):
     text = "Alice Smith founded it in 1999 with Bob Jones, Carol King, Dan Brown and Eve Stone in Paris."
-    assert len(pipe(question="Who founded it?", context=text, top_k=25)) == 25  # no cap of 20 per window
+    people = [f"Person number {i} founded company {i} in the year {1900 + i}." for i in range(30)]
+    answers = pipe(question="Who founded it?", pool=people, top_k=25, top_k_passages=30, retriever="bm25")
+    assert len(answers) == 25  # no cap of 20 candidates: distinct answers from many passages
     # no doc_stride: it follows max_seq_len (min(max_seq_len // 2, 128)), so short windows work
     assert pipe(question="Who founded it?", context=text, max_seq_len=48)[0]["answer"]
 
@@ -282,3 +284,25 @@ def test_a_list_of_question_context_dicts_is_pairs(pipe):
     ]
     answers = pipe(rows)
     assert [a[0]["passage"] for a in answers] == [r["context"] for r in rows]
+
+
+def test_top_k_answers_are_distinct_and_trimmed(pipe):
+    from bert_qa_reasoning.pipeline_qa_with_reasoning import _trim_edges
+
+    for raw, clean in [
+        ("the TOSS 4 STIG [56].", "the TOSS 4 STIG"),
+        ("Executive Order 13702,", "Executive Order 13702"),
+        ("a result [3, 4]", "a result"),
+        ("Article 12(2)", "Article 12(2)"),
+        ("the U.S.", "the U.S."),
+        ("Paris (France)", "Paris (France)"),
+    ]:
+        s, e = _trim_edges(raw, 0, len(raw))
+        assert raw[s:e] == clean
+    text = "The order was Executive Order 13702 [12], signed in 2015 by the President of the United States."
+    answers = pipe(question="Which order was it?", context=text, top_k=5)
+    spans = [(a["start"], a["end"]) for a in answers]
+    for i, (s1, e1) in enumerate(spans):  # no two answers of one passage overlap
+        assert all(e1 <= s2 or e2 <= s1 for s2, e2 in spans[i + 1 :])
+    assert not any(a["answer"].endswith(("[12]", ",")) for a in answers)
+    assert sum(a["score"] for a in answers) <= 1.0 + 1e-6

@@ -7,6 +7,7 @@ This file travels to the Hub with saved models: standard library, torch, transfo
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -36,6 +37,37 @@ _DEFAULTS = {
     "retrieval_temperature": 0.1,
     "align_to_words": True,
 }
+
+
+_CITATION = re.compile(
+    r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\]|\s+\(\d+\))$"
+)  # "[56]", "[3, 4]", " (2)" at the end
+
+
+def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span without citation marks ("[56]", "(2)"), list punctuation or unbalanced brackets at its edges."""
+
+    def unbalanced_close(i: int) -> bool:  # a ")" or "]" at i whose opener is not inside the span
+        opener = {")": "(", "]": "["}.get(text[i])
+        return opener is not None and opener not in text[start:i]
+
+    def unbalanced_open(i: int) -> bool:  # a "(" or "[" at i whose closer is not inside the span
+        closer = {"(": ")", "[": "]"}.get(text[i])
+        return closer is not None and closer not in text[i:end]
+
+    while True:
+        before = (start, end)
+        if end - start > 1 and text[end - 1] == "." and text[end - 2] in ")]":
+            end -= 1  # "STIG [56]." -> "STIG [56]"
+        match = _CITATION.search(text, start, end)
+        if match and match.start() > start:
+            end = match.start()
+        if end > start and (text[end - 1] in ",;:" or text[end - 1].isspace() or unbalanced_close(end - 1)):
+            end -= 1
+        if start < end and (text[start] in ",;:" or text[start].isspace() or unbalanced_open(start)):
+            start += 1
+        if (start, end) == before:
+            return start, end
 
 
 def _packaged_retriever() -> str | None:
@@ -442,16 +474,30 @@ class QAWithReasoningPipeline(Pipeline):
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
-        for logit, hit, start, end in candidates:
+        kept: list[
+            tuple[int, int, int, str]
+        ] = []  # (passage, start, end, key) of the answers so far, best first
+        for logit, hit, start, end in sorted(candidates, key=lambda c: c[0], reverse=True):
             passage_id = hits[hit]["passage_id"]
             row = index.passages[passage_id]
             if options["align_to_words"]:
                 start, end = self._align_to_words(row["text"], start, end)
+            start, end = _trim_edges(row["text"], start, end)
             answer = row["text"][start:end]
             if not any(ch.isalnum() for ch in answer):
                 continue  # a span of punctuation alone ('.', '—') is never an answer
             key = " ".join(answer.lower().split())
             prob = math.exp(logit - top) / z
+            if key not in merged:
+                # A span overlapping a better one of the same passage is a variant of it ("Executive Order 13702" /
+                # "Order 13702"): it takes no place of the top_k (Haystack's overlap rule). Adding its probability
+                # to the better one re-ranked answers and lost top-1 F1 on our PDF set, so it is dropped.
+                better = next(
+                    (k for p_id, s, e, k in kept if p_id == passage_id and s < end and start < e), None
+                )
+                if better is not None:
+                    continue
+                kept.append((passage_id, start, end, key))
             page = row.get("page")
             if isinstance(page, int) and "\f" in row["text"][:start]:
                 page += row["text"][:start].count("\f")  # a passage over a page break: the answer's own page
