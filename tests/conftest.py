@@ -49,5 +49,6 @@ def pipe(minilm_dir, tokenizer):
     import bert_qa_reasoning  # noqa: F401  (registration)
     from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
 
+    torch.manual_seed(0)  # the new heads' initialisation must not depend on which tests ran before
     model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir).eval()
     return pipeline("qa-with-reasoning", model=model, tokenizer=tokenizer, retriever_model=minilm_dir)

@@ -259,14 +259,16 @@ def test_cjk_answers_are_not_widened_to_the_sentence(pipe):
 
 
 def test_a_passage_over_a_page_break_reports_the_answers_page(pipe):
-    text = "Five.\fOn page six, Marie Curie discovered radium in Paris with Pierre Curie in the year 1898."
+
+    text = "Page five ends with this line.\fOn page six, Marie Curie discovered radium in Paris in 1898."
     index = PassageIndex([{"text": text, "page": 5}])
-    pipe_with = pipeline("qa-with-reasoning", model=pipe.model, tokenizer=pipe.tokenizer, index=index)
-    answers = pipe_with(question="Who discovered radium?", top_k=5)
+    reader = pipeline("qa-with-reasoning", model=bert_qa_reasoning.reference_model_path(), index=index)
+    answers = reader(question="Who discovered radium?", top_k=3)
+    assert (
+        answers[0]["answer"] == "Marie Curie" and answers[0]["page"] == 6
+    )  # the trained reader, deterministic
     for answer in answers:
         assert answer["page"] == 5 + text[: answer["start"]].count("\f")
-    # top-k answers do not overlap, and page 5 holds one word: most of them start on page 6
-    assert len(answers) >= 3 and sum(a["page"] == 6 for a in answers) >= len(answers) - 1
 
 
 def test_null_answer_beside_top_k_and_lowest_over_windows(pipe):
