@@ -126,6 +126,12 @@ def main() -> None:
         help="write <out>/predictions/<variant>-<seed>-<split>.json (question id -> answer) for paired_bootstrap.py",
     )
     parser.add_argument(
+        "--cross-eval",
+        action="store_true",
+        help="also score the hand-labelled validation part of every varlen-trained model through sdpa and eager "
+        "varlen (is a gap between paths made in training or in inference?)",
+    )
+    parser.add_argument(
         "--torch-compile", action="store_true", help="TrainingArguments(torch_compile=True) for every run"
     )
     args = parser.parse_args()
@@ -277,6 +283,18 @@ def main() -> None:
             print(
                 f"{variant} seed {seed} hand-labelled validation: {json.dumps(result['labelled_validation'])}"
             )
+            if args.cross_eval and variant.startswith("ours-varlen"):
+                config = trainer.model.config
+                kept = (config._attn_implementation, config.varlen_cuda_graphs)
+                for path, (impl, graphed) in {"sdpa": ("sdpa", False), "varlen": ("varlen", False)}.items():
+                    config._attn_implementation, config.varlen_cuda_graphs = impl, graphed
+                    scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
+                    cross = confusion(
+                        [r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]
+                    )
+                    result.setdefault("labelled_validation_by_inference_path", {})[path] = cross
+                    print(f"{variant} seed {seed} scored through {path}: {json.dumps(cross)}", flush=True)
+                config._attn_implementation, config.varlen_cuda_graphs = kept
         results[f"{variant}/seed{seed}"] = result
         if f"{variant}:{seed}" in args.save_model:
             from bert_qa_reasoning.recipe import save_model_for_hub

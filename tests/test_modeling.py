@@ -122,6 +122,34 @@ def test_varlen_padding_multiple_does_not_change_outputs_or_grads(tiny_config):
             torch.testing.assert_close(grads[n], ref_grads[n], atol=1e-6, rtol=1e-5, msg=n)
 
 
+def test_padded_and_varlen_paths_compute_the_same_loss_and_grads(tiny_config):
+    # Padding positions get real states on the padded path and zeros on the varlen path; were they in the span
+    # softmax, the two paths would train different objectives (the varlen path's reasoning head fell behind).
+    torch.manual_seed(0)
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).eval()  # eval: no dropout, the same maths
+    ids = torch.randint(5, 100, (3, 12))
+    mask = torch.ones_like(ids)
+    mask[0, 5:] = 0
+    mask[2, 8:] = 0
+    labels = dict(
+        start_positions=torch.tensor([1, 3, 2]),
+        end_positions=torch.tensor([2, 5, 3]),
+        reasoning_labels=torch.tensor([0, 1, 2]),
+    )
+    results = {}
+    for implementation in ("sdpa", "varlen"):
+        model.set_attn_implementation(implementation)
+        model.zero_grad()
+        out = model(input_ids=ids, attention_mask=mask, **labels)
+        out.loss.backward()
+        results[implementation] = (out, {n: p.grad.clone() for n, p in model.named_parameters()})
+    (padded, padded_grads), (packed, packed_grads) = results["sdpa"], results["varlen"]
+    torch.testing.assert_close(packed.span_loss, padded.span_loss, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(packed.loss, padded.loss, atol=1e-6, rtol=1e-5)
+    for name, grad in padded_grads.items():
+        torch.testing.assert_close(packed_grads[name], grad, atol=1e-6, rtol=1e-4, msg=name)
+
+
 def test_gradient_checkpointing_same_loss_and_grads(tiny_config):
     model = BertForQuestionAnsweringWithReasoning(tiny_config).train()
     ids = torch.randint(5, 100, (2, 12))

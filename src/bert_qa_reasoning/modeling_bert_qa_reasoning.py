@@ -559,8 +559,8 @@ class QuestionAnsweringWithReasoningOutput(ModelOutput):
     Output of [`BertForQuestionAnsweringWithReasoning`].
 
     Args:
-        loss (`torch.FloatTensor` of shape `()`, *optional*): Span loss (mean of start and end cross-entropy)
-            plus `reasoning_loss_weight` times the reasoning cross-entropy, over whichever labels were given.
+        loss (`torch.FloatTensor` of shape `()`, *optional*): Span loss (mean of start and end cross-entropy, over
+            the real tokens: padding is left out, so every attention path computes the same loss) plus `reasoning_loss_weight` times the reasoning cross-entropy, over whichever labels were given.
         span_loss (`torch.FloatTensor` of shape `()`, *optional*): The span part alone.
         reasoning_loss (`torch.FloatTensor` of shape `()`, *optional*): The (unweighted) reasoning part alone.
         start_logits (`torch.FloatTensor` of shape `(batch_size, sequence_length)`): Answer-start scores.
@@ -729,7 +729,10 @@ class BertForQuestionAnsweringWithReasoning(BertQAReasoningPreTrainedModel):
 
         loss = span = reasoning = None
         if start_positions is not None and end_positions is not None:
-            candidates = None
+            # Padding is never an answer, and the two attention paths give it different logits (the padded path
+            # computes states for pad tokens, the varlen path leaves zeros): left in the softmax, it would make
+            # the loss depend on the path. So the span softmax runs over real tokens only.
+            candidates = attention_mask.bool() if attention_mask is not None else None
             if getattr(self.config, "span_loss_context_only", False) and token_type_ids is not None:
                 candidates = answer_candidates(token_type_ids, attention_mask)
             span = span_loss(start_logits, end_logits, start_positions, end_positions, candidates)
