@@ -32,6 +32,9 @@ def main() -> None:
         action="store_true",
         help="the old default: dense vectors from the QA model's own encoder (with --retriever-model none)",
     )
+    parser.add_argument(
+        "--errors", action="store_true", help="print each question whose top answer is not exact"
+    )
     args = parser.parse_args()
 
     from transformers import pipeline
@@ -78,13 +81,19 @@ def main() -> None:
             "hit@1": float(bool(holding) and holding[0] is hit[0]),
             "hit@5": float(bool(holding)),
         }
-        for key in ("all", row["label"]):
+        if args.errors and not scores["EM"]:
+            print(
+                f"  [{row['id']} {row['label']}] {row['question']}\n     gold {gold!r} p{row['page']}; got "
+                f"{best['answer']!r} p{best.get('page')} ({best['score']:.2f}); retrieved pages "
+                f"{[index.passages[h['passage_id']].get('page') for h in hit]}"
+            )
+        for key in ("all", row["label"], row["file"]):
             for name, value in scores.items():
                 totals.setdefault(f"{key}/{name}", []).append(value)
     names = ["EM", "F1", "best F1 in top 5", "right file", "right file and page", "hit@1", "hit@5"]
     print("| questions | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 1) + "|")
-    for key in ("all", "factual", "causal", "comparative"):
+    for key in ("all", "factual", "causal", "comparative", *files):
         n = len(totals[f"{key}/EM"])
         values = " | ".join(f"{100 * sum(totals[f'{key}/{m}']) / n:.1f}" for m in names)
         print(f"| {key} ({n}) | {values} |")

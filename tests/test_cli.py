@@ -49,6 +49,14 @@ def test_demo_end_to_end_answers_with_the_reference_model(tmp_path, capsys):
     assert main([*ask, "--highlight", png]) == 0
     said = capsys.readouterr().out
     assert said.count("  Q: ") == 2 and "highlighted page:" in said and os.path.exists(str(out / "ask-1.png"))
+    # --score-threshold drops weak answers: at 1.0 (no answer is that sure) none is left, and `ask` says so
+    assert main([*ask[:2], "--index", str(out / "index"), "--score-threshold", "1.0"]) == 0
+    assert "(no answer scores 1.0 or more)" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main([*ask, "--score-threshold", "2"])
+    assert (
+        exit_info.value.code == 2 and "--score-threshold: must be between 0 and 1" in capsys.readouterr().err
+    )
 
 
 def test_bad_pdf_is_a_clear_cli_error(tmp_path, capsys):

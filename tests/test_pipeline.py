@@ -310,3 +310,20 @@ def test_top_k_answers_are_distinct_and_trimmed(pipe):
         assert all(e1 <= s2 or e2 <= s1 for s2, e2 in spans[i + 1 :])
     assert not any(a["answer"].endswith(("[12]", ",")) for a in answers)
     assert sum(a["score"] for a in answers) <= 1.0 + 1e-6
+
+
+def test_score_threshold_drops_weak_answers(pipe):
+    context = "Marie Curie discovered radium in Paris in 1898. The committee met in the spring."
+    every = pipe(question="Who discovered radium?", context=context, top_k=5)
+    cut = sorted(a["score"] for a in every)[len(every) // 2]
+    kept = pipe(question="Who discovered radium?", context=context, top_k=5, score_threshold=cut)
+    assert kept and all(a["score"] >= cut for a in kept)
+    assert [a["answer"] for a in kept] == [a["answer"] for a in every if a["score"] >= cut]
+    assert pipe(question="Who discovered radium?", context=context, score_threshold=1.0) == [
+        a for a in pipe(question="Who discovered radium?", context=context) if a["score"] >= 1.0
+    ]
+    for bad in (-0.1, 1.5, "high", True):
+        with pytest.raises(ValueError, match="score_threshold"):
+            pipe(question="Who?", context=context, score_threshold=bad)
+    with pytest.raises(ValueError, match="retrieval_temperature"):
+        pipe(question="Who?", context=context, retrieval_temperature=0)

@@ -179,6 +179,8 @@ def _questions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> lis
 
 def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     questions = _questions(args, parser)
+    if args.score_threshold is not None and not 0 <= args.score_threshold <= 1:
+        parser.error(f"--score-threshold: must be between 0 and 1, got {args.score_threshold}")
     if not os.path.isdir(args.index):
         parser.error(f"--index: no passage index at {args.index}; build one with `bert-qa-reasoning index`")
     from transformers import pipeline
@@ -187,8 +189,13 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .registration import PIPELINE_TASK
 
     pipe = pipeline(PIPELINE_TASK, model=_model(args), index=args.index, retriever_model=args.retriever_model)
-    results = pipe(question=questions, top_k=args.top_k, retriever=args.retriever)
+    results = pipe(
+        question=questions, top_k=args.top_k, retriever=args.retriever, score_threshold=args.score_threshold
+    )
     for n, (question, answers) in enumerate(zip(questions, results)):
+        if not answers:
+            print(f"  Q: {question}\n  A: (no answer scores {args.score_threshold} or more)")
+            continue
         print_answer(question, answers)
         for extra in answers[1:]:
             print(f"  also: {extra['answer']!r} ({extra['score']:.3f}, page {extra.get('page')})")
@@ -327,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--retriever-model", help="the sentence-embedding checkpoint the index was built with")
     ask.add_argument("--retriever", choices=["cls", "dense", "bm25", "hybrid"])
     ask.add_argument("--top-k", type=int, default=1)
+    ask.add_argument(
+        "--score-threshold",
+        type=float,
+        metavar="P",
+        help="drop answers scoring below P (0-1); a question may then get no answer",
+    )
     ask.add_argument(
         "--highlight",
         metavar="OUT.png",

@@ -50,9 +50,10 @@ class PdfQAConfig(datasets.BuilderConfig):
         strategies: question generation strategies for `qa`.
         drop_headers_footers: drop margin blocks repeated on most pages.
         allow_damaged: use the partial text of truncated/damaged PDFs instead of skipping them.
+        tables: read numeric tables row by row, one passage per row that names its columns.
         article_range: `(first, last_exclusive)` article indices for `squad`, or a split name of `SQUAD_SPLITS`.
-        fingerprint: filled automatically from the files' paths, sizes and modification times, so the cache is
-            rebuilt when a file changes.
+        fingerprint: filled automatically from the files' paths, sizes and modification times and from the
+            extraction code, so the cache is rebuilt when a file or the code changes.
     """
 
     paths: tuple[str, ...] = ()
@@ -62,6 +63,7 @@ class PdfQAConfig(datasets.BuilderConfig):
     strategies: tuple[str, ...] = STRATEGIES
     drop_headers_footers: bool = True
     allow_damaged: bool = False
+    tables: bool = True
     article_range: tuple[int, int] | str | None = None
     fingerprint: str = ""
 
@@ -152,6 +154,7 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
                     password=self.config.password,
                     drop_headers_footers=self.config.drop_headers_footers,
                     allow_damaged=self.config.allow_damaged,
+                    tables=self.config.tables,
                 )
             except PdfError as exc:
                 if len(paths) == 1:
@@ -168,7 +171,7 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
                             "id": passage.id,
                             "source": passage.source,
                             "page": passage.page,
-                            "pages": [passage.page],
+                            "pages": list(passage.pages),
                             "start": passage.start,
                             "end": passage.end,
                             "text": passage.text,
@@ -245,8 +248,19 @@ class PdfQABuilder(datasets.GeneratorBasedBuilder):
                 )
 
 
+def _code_fingerprint() -> str:
+    """A hash of the code that turns PDFs into rows, so an upgrade that changes extraction rebuilds the cache."""
+    h = hashlib.sha256()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("pdf_text.py", "pdf_qa.py", "question_generation.py", "reasoning.py"):
+        with open(os.path.join(here, name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
 def _fingerprint(paths: Sequence[str]) -> str:
     h = hashlib.sha256()
+    h.update(_code_fingerprint().encode())
     for p in paths:
         st = os.stat(p) if os.path.exists(p) else None
         h.update(f"{os.path.abspath(p)}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1};".encode())

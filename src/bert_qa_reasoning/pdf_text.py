@@ -2,9 +2,14 @@
 
 A page's text is built from pymupdf's text blocks in reading order: words hyphenated across line ends are joined,
 ligatures are expanded, whitespace is normalised, lines inside a block are joined with spaces and blocks are
-separated by a blank line. Headers and footers — blocks in the top or bottom margin whose text (digits ignored)
-repeats on most pages — are dropped. Passages are blocks of N sentences inside one page, with character offsets
-into that page's text, so every passage can be traced back to its page.
+separated by a blank line, except where a block ends mid-sentence and the next one continues it (a column or
+box break), which are joined with a space. Page furniture is dropped: blocks in the top or bottom margin whose text
+(digits ignored) repeats on most pages (headers, footers), short blocks repeated verbatim on most pages wherever
+they sit (rotated margin stamps, "do not send this page" notices), and image-placeholder tokens ("EP06AU20.012</GPH>").
+
+Passages are blocks of N sentences, with character offsets into their page's text, so every passage can be traced
+back to its page. A sentence cut by a page break is kept whole: the passage that holds its start runs on over the
+break (a form feed marks it) and records both pages.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class PdfPage:
     number: int
     text: str
     label: str = ""
+    table_start: int | None = None  # where the page's table rows begin in `text` (one row per paragraph)
 
 
 @dataclass
@@ -82,6 +88,14 @@ _LIGATURES = {
 }
 _LIGATURE_RE = re.compile("|".join(map(re.escape, _LIGATURES)))
 _HYPHEN_BREAK = re.compile(r"(\w)[-\u2010\u2011]\n(\w)")
+# Tokens typesetting systems leave where an image goes ("EP06AU20.012</GPH>" in the Federal Register's SGML).
+_PLACEHOLDER = re.compile(r"\S*</?[A-Z]{2,6}(?:\s[^<>]*)?>\S*")
+# A block or page that ends like this has ended its sentence; one that does not, and is followed by text that starts
+# in lower case, was cut by a column, box or page break.
+_SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u2019')\]]\s*$")
+_CONTINUES = re.compile(r"^[a-z]")
+# Blocks repeated on most pages wherever they sit are page furniture when they are at most this long.
+MAX_FURNITURE_CHARS = 200
 # Marks that break a truncated/damaged file's content (a repaired xref alone is harmless).
 _DAMAGE_WARNINGS = (
     "premature end of data",
@@ -102,14 +116,134 @@ def normalize_text(text: str) -> str:
 
 
 def _block_text(raw: str) -> str:
-    """Joins the lines of one text block: hyphenated words across line ends are merged, other breaks become spaces."""
+    """Joins the lines of one text block: hyphenated words across line ends are merged, other breaks become spaces;
+    image placeholders are dropped."""
     raw = normalize_text(raw).strip()
     raw = _HYPHEN_BREAK.sub(r"\1\2", raw)
-    return re.sub(r"\s*\n\s*", " ", raw).strip()
+    raw = _PLACEHOLDER.sub("", raw)
+    return re.sub(r"\s+", " ", raw).strip()
+
+
+def continues(previous: str, following: str) -> bool:
+    """True when `following` carries on the sentence `previous` left unfinished (no end punctuation, and the next
+    text starts in lower case): the two were cut apart by a column, box or page break."""
+    return bool(previous) and not _SENTENCE_END.search(previous) and bool(_CONTINUES.match(following))
+
+
+def _join_blocks(blocks: list[str]) -> str:
+    """Blocks separated by a blank line, except a block that continues the one before, which is joined to it."""
+    parts: list[str] = []
+    for block in blocks:
+        if parts and continues(parts[-1], block):
+            parts[-1] = parts[-1] + " " + block
+        else:
+            parts.append(block)
+    return "\n\n".join(parts).strip()
 
 
 def _repeat_key(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+_NUMBER = re.compile(r"[-+(]?[$€£]?\d[\d,.]*%?\)?|[-–—]")
+MIN_TABLE_ROWS = 3  # a table: at least this many rows of a text label followed by numbers only
+MIN_TABLE_CELLS = 3  # numbers in a table row
+
+
+def _visual_lines(words: list) -> list[list]:
+    """pymupdf words (x0, y0, x1, y1, text, ...) grouped into visual lines, top to bottom, each left to right."""
+    lines: list[list] = []
+    for word in sorted(words, key=lambda w: ((w[1] + w[3]) / 2, w[0])):
+        middle = (word[1] + word[3]) / 2
+        if lines and abs((lines[-1][0][1] + lines[-1][0][3]) / 2 - middle) < 2.5:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w[0]) for line in lines]
+
+
+def _phrases(words: list, gap: float) -> list[tuple[float, float, str]]:
+    """Words closer than `gap` points joined into phrases: (x0, x1, text)."""
+    out: list[list] = []
+    for w in words:
+        if out and w[0] - out[-1][1] < gap:
+            out[-1][1], out[-1][2] = w[2], out[-1][2] + " " + w[4]
+        else:
+            out.append([w[0], w[2], w[4]])
+    return [(a, b, t) for a, b, t in out]
+
+
+def table_rows(page) -> tuple[list[str], tuple[float, float] | None]:
+    """The rows of a numeric table on a pymupdf page, each as "Header: label; Column: value; ...", and the vertical
+    band (y0, y1) the table covers (`None` when the page has no such table).
+
+    A table row is a visual line with a text label followed only by numbers (at least `MIN_TABLE_CELLS`); a table is
+    at least `MIN_TABLE_ROWS` such lines. Columns come from where the numbers sit, so a header of several words
+    ("Long Gun"), or a group header on the line above ("Pre-Pawn" over "Handgun"), names the column beneath it.
+    """
+    lines = _visual_lines(page.get_text("words"))
+    rows = []
+    for i, line in enumerate(lines):
+        numeric = [bool(_NUMBER.fullmatch(w[4])) for w in line]
+        first = numeric.index(True) if True in numeric else len(line)
+        label_words = line[:first]
+        if (
+            label_words
+            and all(numeric[first:])
+            and len(line) - first >= MIN_TABLE_CELLS
+            and any(ch.isalpha() for w in label_words for ch in w[4])
+        ):
+            rows.append((i, label_words, line[first:]))
+    if len(rows) < MIN_TABLE_ROWS:
+        return [], None
+    # Columns: a column's numbers sit at about the same place on every row, so their centres cluster.
+    centres = sorted((w[0] + w[2]) / 2 for _, _, cells in rows for w in cells)
+    clusters: list[list[float]] = [[centres[0]]]
+    for c in centres[1:]:
+        if c - clusters[-1][-1] > 6:
+            clusters.append([c])
+        else:
+            clusters[-1].append(c)
+    anchors = [sum(c) / len(c) for c in clusters]
+    gaps = sorted(b - a for a, b in zip(anchors, anchors[1:])) or [40.0]
+    spacing = gaps[len(gaps) // 2]
+    label_right = min(cells[0][0] for _, _, cells in rows) - 1
+
+    def nearest(x: float) -> int:
+        return min(range(len(anchors)), key=lambda k: abs(anchors[k] - x))
+
+    # Headers: up to two text lines just above the first row, nearest first.
+    first_row = rows[0][0]
+    headers = [lines[k] for k in range(first_row - 1, max(-1, first_row - 3), -1)]
+    headers = [h for h in headers if 2 * sum(bool(_NUMBER.fullmatch(w[4])) for w in h) < len(h)]
+    names = [""] * len(anchors)
+    label_name = ""
+    if headers:
+        for x0, x1, text in _phrases(headers[0], gap=3.0):
+            if x1 <= label_right:
+                label_name = f"{label_name} {text}".strip()
+            else:
+                k = nearest((x0 + x1) / 2)
+                names[k] = f"{names[k]} {text}".strip()
+    if len(headers) > 1:
+        groups = _phrases(headers[1], gap=8.0)
+        for k, anchor in enumerate(anchors):
+            x0, x1, text = min(groups, key=lambda g: abs((g[0] + g[1]) / 2 - anchor))
+            if abs((x0 + x1) / 2 - anchor) <= 1.5 * spacing:
+                names[k] = f"{text} {names[k]}".strip()
+    out = []
+    for _, label_words, cells in rows:
+        values = [""] * len(anchors)
+        for w in cells:
+            k = nearest((w[0] + w[2]) / 2)
+            values[k] = f"{values[k]} {w[4]}".strip()  # "98 452": a number set with a thin space
+        label = " ".join(w[4] for w in label_words)
+        parts = [f"{label_name}: {label}" if label_name else label]
+        parts += [f"{name or f'column {k + 1}'}: {v}" for k, (name, v) in enumerate(zip(names, values)) if v]
+        out.append("; ".join(parts) + ".")
+    top = min(w[1] for w in (headers[-1] if headers else rows[0][1]))
+    bottom = max(w[3] for _, label_words, cells in rows for w in label_words + cells)
+    return out, (top, bottom)
 
 
 def _open(path: str, password: str | None):
@@ -145,6 +279,7 @@ def extract_pdf_pages(
     password: str | None = None,
     drop_headers_footers: bool = True,
     allow_damaged: bool = False,
+    tables: bool = True,
 ) -> PdfDocument:
     """Extracts clean page texts from a PDF.
 
@@ -154,6 +289,8 @@ def extract_pdf_pages(
         drop_headers_footers (`bool`, *optional*, defaults to `True`): Drop margin blocks repeated on most pages.
         allow_damaged (`bool`, *optional*, defaults to `False`): Return the partial text of a truncated/damaged
             file (with a warning) instead of raising `CorruptPdfError`.
+        tables (`bool`, *optional*, defaults to `True`): Read numeric tables row by row (see `table_rows`): each
+            row becomes a paragraph after the page's body, naming its columns, and the table's cells leave the body.
 
     Returns:
         `PdfDocument` with one `PdfPage` per page that has text.
@@ -177,7 +314,7 @@ def extract_pdf_pages(
         flags = (
             pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_DEHYPHENATE
         ) & ~getattr(pymupdf, "TEXT_PRESERVE_LIGATURES", 0)
-        raw_pages: list[tuple[int, str, list[tuple[float, float, str]], bool]] = []
+        raw_pages: list[tuple[int, str, list[tuple[float, float, str]], bool, list[str]]] = []
         for index in range(doc.page_count):
             try:
                 page = doc.load_page(index)
@@ -185,6 +322,7 @@ def extract_pdf_pages(
                 blocks = page.get_text("blocks", flags=flags)
                 has_images = bool(page.get_images(full=False))
                 label = page.get_label() if hasattr(page, "get_label") else ""
+                rows, band = table_rows(page) if tables else ([], None)
             except Exception as exc:  # MuPDF format errors are not RuntimeErrors
                 raise CorruptPdfError(
                     path,
@@ -193,9 +331,12 @@ def extract_pdf_pages(
             texts = [
                 (b[1] / height, b[3] / height, _block_text(b[4]))
                 for b in blocks
-                if len(b) > 6 and b[6] == 0 and b[4].strip()
+                if len(b) > 6
+                and b[6] == 0
+                and b[4].strip()
+                and not (band and band[0] - 1 <= (b[1] + b[3]) / 2 <= band[1] + 1)  # the table, read as rows
             ]
-            raw_pages.append((index + 1, label or "", [t for t in texts if t[2]], has_images))
+            raw_pages.append((index + 1, label or "", [t for t in texts if t[2]], has_images, rows))
 
         warnings = [w for w in pymupdf.TOOLS.mupdf_warnings().splitlines() if w.strip()]
         damaged = doc.is_repaired and any(m in w for w in warnings for m in _DAMAGE_WARNINGS)
@@ -208,32 +349,49 @@ def extract_pdf_pages(
                 )
             logger.warning("%s is truncated or damaged; its text is partial.", source)
 
-        if not any(texts for _, _, texts, _ in raw_pages):
-            if any(has_images for *_, has_images in raw_pages):
+        if not any(texts or rows for _, _, texts, _, rows in raw_pages):
+            if any(has_images for _, _, _, has_images, _ in raw_pages):
                 raise NoTextLayerError(
                     path, "scanned, no text layer: OCR is not supported; run OCR first (e.g. ocrmypdf)."
                 )
             raise EmptyPdfError(path, "the pages hold no text.")
 
-        repeated: set[str] = set()
+        repeated: set[str] = set()  # margin blocks repeated on most pages: headers and footers
+        furniture: set[str] = set()  # short blocks repeated on most pages anywhere: stamps, notices
         if drop_headers_footers and len(raw_pages) >= 3:
-            counts = Counter(
+            most = max(3, 0.5 * len(raw_pages))
+            margin = Counter(
                 key
-                for _, _, texts, _ in raw_pages
+                for _, _, texts, _, _ in raw_pages
                 for key in {_repeat_key(t) for top, bottom, t in texts if bottom < 0.12 or top > 0.88}
             )
-            repeated = {key for key, n in counts.items() if n >= max(3, 0.5 * len(raw_pages))}
+            repeated = {key for key, n in margin.items() if n >= most}
+            # Away from the margins only verbatim repeats count (digits included): "Question 3" on every page of a
+            # form is furniture, "met on day 3" on page 3 is not.
+            anywhere = Counter(
+                t
+                for _, _, texts, _, _ in raw_pages
+                for t in {t for _, _, t in texts if len(t) <= MAX_FURNITURE_CHARS}
+            )
+            furniture = {t for t, n in anywhere.items() if n >= most}
 
         result = PdfDocument(source=source, path=path, warnings=warnings)
-        for number, label, texts, _ in raw_pages:
-            kept = [
-                t
-                for top, bottom, t in texts
-                if not ((bottom < 0.12 or top > 0.88) and _repeat_key(t) in repeated)
-            ]
-            text = "\n\n".join(kept).strip()
+        for number, label, texts, _, rows in raw_pages:
+            kept = []
+            for top, bottom, t in texts:
+                if t in furniture or ((bottom < 0.12 or top > 0.88) and _repeat_key(t) in repeated):
+                    continue
+                kept.append(t)
+            text = _join_blocks(kept)
+            table_start = None
+            if rows:  # after the body, one paragraph per row
+                text = f"{text}\n\n" if text else ""
+                table_start = len(text)
+                text += "\n\n".join(rows)
             if text:
-                result.pages.append(PdfPage(source=source, number=number, text=text, label=label))
+                result.pages.append(
+                    PdfPage(source=source, number=number, text=text, label=label, table_start=table_start)
+                )
         return result
     finally:
         doc.close()
@@ -244,7 +402,8 @@ def extract_pdf_pages(
 # ----------------------------------------------------------------------------------------------------------------
 @dataclass
 class Passage:
-    """A block of sentences inside one page; `text == page_text[start:end]`."""
+    """A block of sentences. On one page, `text == page_text[start:end]`. A passage over a page break (`pages` has two
+    numbers) holds its first page's text from `start`, a form feed, and the next page's text up to `end`."""
 
     id: str
     source: str
@@ -252,6 +411,11 @@ class Passage:
     start: int
     end: int
     text: str
+    pages: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if not self.pages:
+            self.pages = (self.page,)
 
 
 @lru_cache(maxsize=1)
@@ -284,21 +448,45 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def make_passages(
     pages: list[PdfPage], sentences_per_passage: int = 5, overlap: int = 0, min_chars: int = 20
 ) -> Iterator[Passage]:
-    """Yields passages of `sentences_per_passage` sentences (sharing `overlap` sentences with the previous one)."""
+    """Yields passages of `sentences_per_passage` sentences (sharing `overlap` sentences with the previous one).
+
+    A page whose last sentence is cut by the page break (see `continues`) lends the next page the rest of it: the
+    passage holding the sentence's start runs on over the break, with a form feed at the break, and the next page's
+    passages start after it. Passages shorter than `min_chars` are dropped, unless they are all their page holds (a
+    short page of real text is still a passage). Each row of a page's table (`PdfPage.table_start`) is a passage of
+    its own.
+    """
     if sentences_per_passage < 1:
         raise ValueError(f"sentences_per_passage must be >= 1, got {sentences_per_passage}.")
     if not 0 <= overlap < sentences_per_passage:
         raise ValueError(f"overlap must be in [0, sentences_per_passage), got {overlap}.")
     step = sentences_per_passage - overlap
-    for page in pages:
-        spans = split_sentences(page.text)
-        for k, i in enumerate(range(0, len(spans), step)):
+    spans_of = [split_sentences(page.text[: page.table_start]) for page in pages]
+    skip = [0] * len(
+        pages
+    )  # leading characters of each page already read by the previous page's last passage
+    for n, page in enumerate(pages):
+        spans = [(a, b) for a, b in spans_of[n] if a >= skip[n]]
+        carry_over = None  # (next page, end of its first sentence) when this page's last sentence runs on
+        if spans and n + 1 < len(pages) and pages[n + 1].number == page.number + 1 and spans_of[n + 1]:
+            nxt = pages[n + 1]
+            first_end = spans_of[n + 1][0][1]
+            if continues(page.text[: spans[-1][1]], nxt.text):
+                carry_over = (nxt, first_end)
+                skip[n + 1] = first_end
+        groups = []
+        for i in range(0, len(spans), step):
             group = spans[i : i + sentences_per_passage]
             if i > 0 and len(group) <= overlap:
                 break  # only overlap left: already covered by the previous passage
+            groups.append(group)
+        for k, group in enumerate(groups):
             start, end = group[0][0], group[-1][1]
-            text = page.text[start:end]
-            if len(text) < min_chars:
+            text, numbers = page.text[start:end], (page.number,)
+            if carry_over is not None and k == len(groups) - 1:
+                nxt, end = carry_over
+                text, numbers = text + "\f" + nxt.text[:end], (page.number, nxt.number)
+            if len(text) < min_chars and (groups[1:] or not text.strip()):
                 continue
             yield Passage(
                 id=f"{page.source}#p{page.number}-{k}",
@@ -307,7 +495,18 @@ def make_passages(
                 start=start,
                 end=end,
                 text=text,
+                pages=numbers,
             )
+        if page.table_start is not None:  # one passage per table row
+            for r, row in enumerate(re.finditer(r"[^\n]+", page.text[page.table_start :])):
+                yield Passage(
+                    id=f"{page.source}#p{page.number}-row{r}",
+                    source=page.source,
+                    page=page.number,
+                    start=page.table_start + row.start(),
+                    end=page.table_start + row.end(),
+                    text=row.group(0),
+                )
 
 
 __all__ = [
@@ -319,8 +518,10 @@ __all__ = [
     "PdfDocument",
     "PdfError",
     "PdfPage",
+    "continues",
     "extract_pdf_pages",
     "make_passages",
     "normalize_text",
     "split_sentences",
+    "table_rows",
 ]

