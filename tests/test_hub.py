@@ -90,6 +90,7 @@ EXPECTED = {
     "evidence.py",
     "features.py",
     "retrieval.py",
+    "windows.py",
 }
 
 

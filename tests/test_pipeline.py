@@ -327,3 +327,74 @@ def test_score_threshold_drops_weak_answers(pipe):
             pipe(question="Who?", context=context, score_threshold=bad)
     with pytest.raises(ValueError, match="retrieval_temperature"):
         pipe(question="Who?", context=context, retrieval_temperature=0)
+
+
+def test_fast_path_is_chosen_where_it_is_right(minilm_dir, tokenizer):
+    from transformers import BertConfig
+
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
+
+    model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir, dtype=torch.float32)
+    on_cpu = pipeline(
+        "qa-with-reasoning", model=model, tokenizer=tokenizer, retriever_model=False, device="cpu"
+    )
+    assert on_cpu.fast_path is False and model.config._attn_implementation == "sdpa"  # CPU: left as loaded
+    forced = pipeline(
+        "qa-with-reasoning",
+        model=model,
+        tokenizer=tokenizer,
+        retriever_model=False,
+        device="cpu",
+        fast_path=True,
+    )
+    assert (
+        forced.fast_path
+        and model.config._attn_implementation == "varlen"
+        and not model.config.varlen_cuda_graphs
+    )
+    answer = forced(question="Who discovered radium?", context="Marie Curie discovered radium in 1898.")[0]
+    assert answer["answer"] == "Marie Curie discovered radium in 1898."[answer["start"] : answer["end"]]
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2
+    )
+    with pytest.raises(ValueError, match="fast_path=True needs a model with the varlen path"):
+        pipeline(
+            "qa-with-reasoning",
+            model=BertForQuestionAnswering(config),
+            tokenizer=tokenizer,
+            retriever_model=False,
+            device="cpu",
+            fast_path=True,
+        )
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_fast_path_on_cuda_gives_the_answers_of_sdpa(minilm_dir):
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
+
+    contexts = [
+        "Marie Curie discovered radium in Paris in 1898 with her husband Pierre.",
+        "The harbour of Kestrel Bay was dredged in 1911. Fishing boats moor along the north quay. " * 12,
+    ]
+    questions = ["Who discovered radium?", "When was the harbour dredged?"]
+    answers = {}
+    for fast in (False, None):
+        torch.manual_seed(0)
+        model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir, dtype=torch.float16)
+        pipe = pipeline(
+            "qa-with-reasoning",
+            model=model,
+            tokenizer=minilm_dir,
+            device=0,
+            fast_path=fast,
+            retriever_model=False,
+        )
+        assert pipe.fast_path is (fast is None)
+        answers[fast] = [
+            pipe(question=questions, context=contexts, top_k=3) for _ in range(2)
+        ]  # 2nd: graph replay
+    assert model.config._attn_implementation == "varlen" and model.config.varlen_cuda_graphs
+    for slow_run, fast_run in zip(answers[False], answers[None]):
+        for slow, fast in zip(slow_run, fast_run):
+            assert [a["answer"] for a in slow] == [a["answer"] for a in fast]
+            assert all(abs(a["score"] - b["score"]) < 2e-2 for a, b in zip(slow, fast))

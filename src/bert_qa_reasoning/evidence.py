@@ -10,6 +10,7 @@ This file travels to the Hub with saved models: it imports only the standard lib
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 # Abbreviations after which a full stop does not end a sentence.
@@ -73,9 +74,17 @@ WEAK_COMPARATIVE_CUES = _words(r"however|but|although|while|respectively|before|
 CUES = {"causal": (CAUSAL_CUES, WEAK_CAUSAL_CUES), "comparative": (COMPARATIVE_CUES, WEAK_COMPARATIVE_CUES)}
 
 
+_NEXT_CHARACTER = re.compile(r"\s*(\S)")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of `text` (a full stop after a known abbreviation, an initial or inside a
     number does not end one). Every character of `text` belongs to exactly one span."""
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=4096)  # a passage's answers share its sentences: split each passage once
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
@@ -83,19 +92,19 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         token = word.group(1).lower().rstrip(".") if word else ""
         if match.group().startswith(".") and (token in _ABBREVIATIONS or len(token) == 1):
             continue
-        following = text[end:].lstrip()
-        if following and following[0].islower():  # "e.g. the", "approx. one": no new sentence
+        following = _NEXT_CHARACTER.match(text, end)
+        if following and following.group(1).islower():  # "e.g. the", "approx. one": no new sentence
             continue
         spans.append((start, end))
         start = end
     if start < len(text):
         spans.append((start, len(text)))
-    return spans or [(0, len(text))]
+    return tuple(spans or [(0, len(text))])
 
 
 def answer_sentence(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the sentence(s) of `text` that hold the answer `text[start:end]`, without outer white space."""
-    spans = sentence_spans(text)
+    spans = _sentence_spans(text)
     first = next((s for s, e in spans if s <= start < e), spans[0][0])
     last = next((e for s, e in spans if s < max(end, start + 1) <= e), spans[-1][1])
     while first < last and text[first].isspace():

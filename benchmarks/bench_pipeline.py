@@ -1,0 +1,254 @@
+"""Pipeline throughput beside the transformers 4.57 `question-answering` pipeline, on the SQuAD `test` questions.
+
+Both sides read the same random weights (throughput does not depend on training): a plain `BertForQuestionAnswering`
+checkpoint of the chosen shape, written once, with the all-MiniLM-L6-v2 tokenizer. Ours loads it as
+`BertForQuestionAnsweringWithReasoning` (its reasoning head freshly initialised) through `qa-with-reasoning`; the peer
+is transformers 4.57.3, run in its own process (`PYTHONPATH=<dir with transformers 4.57.3, huggingface-hub 0.36.0,
+tokenizers 0.22.1>`).
+
+Figures, per shape:
+- gold-paragraph pairs: every test question with its paragraph, in one call (`batch_size`), questions/s;
+- pool, top-3: every test question over the 334-paragraph test pool, BM25 top-3 read (ours only: the peer has no
+  retrieval), questions/s;
+- one question at a time with its paragraph: p50 latency.
+
+    python benchmarks/bench_pipeline.py --squad dev-v1.1.json --minilm <dir> --peer-path <dir> \\
+        [--shapes bert-base minilm] [--device cuda|cpu] [--limit N] [--out results.json]
+
+On CUDA both sides run in float16, ours on its default fast path there (varlen + CUDA graphs). On the CPU both run
+in float32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHAPES = {
+    "bert-base": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072),
+    "minilm": dict(hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536),
+}
+
+
+def write_checkpoint(shape: str, minilm: str, out: str) -> None:
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(minilm)
+    config = BertConfig(vocab_size=len(tokenizer), max_position_embeddings=512, **SHAPES[shape])
+    BertForQuestionAnswering(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def squad(path: str, limit: int | None):
+    sys.path.insert(0, os.path.join(HERE, "..", "src"))
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)["data"][40:48]  # our `test` split: articles 40-47
+    rows = [
+        (qa["question"], para["context"])
+        for article in data
+        for para in article["paragraphs"]
+        for qa in para["qas"]
+    ]
+    return rows[:limit] if limit else rows
+
+
+def timed(fn, repeat: int = 1) -> float:
+    import torch
+
+    best = float("inf")
+    for _ in range(repeat):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run_side(args) -> dict:
+    """One side, in this process: prints a JSON line of its figures."""
+    import torch
+
+    rows = squad(args.squad, args.limit)
+    questions = [q for q, _ in rows]
+    contexts = [c for _, c in rows]
+    device = 0 if args.device == "cuda" else -1
+    dtype = torch.float16 if args.device == "cuda" else torch.float32
+    single = rows[: args.single]
+    result = {"side": args.side, "questions": len(rows)}
+    if args.side == "peer":
+        import transformers
+        from transformers import pipeline
+
+        pipe = pipeline("question-answering", model=args.model, device=device, torch_dtype=dtype)
+        result["transformers"] = transformers.__version__
+        pipe(question=questions[:64], context=contexts[:64], batch_size=args.batch_size)  # warm-up
+        seconds = timed(lambda: pipe(question=questions, context=contexts, batch_size=args.batch_size))
+        result["pairs_qps"] = len(rows) / seconds
+        latencies = []
+        for q, c in single:
+            start = time.perf_counter()
+            pipe(question=q, context=c)
+            latencies.append(time.perf_counter() - start)
+        result["single_p50_ms"] = 1000 * statistics.median(latencies[5:] or latencies)
+        return result
+
+    from transformers import AutoTokenizer, pipeline
+
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
+
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    model = BertForQuestionAnsweringWithReasoning.from_pretrained(args.model, dtype=dtype)
+    pipe = pipeline(
+        "qa-with-reasoning", model=model, tokenizer=tokenizer, device=device, retriever_model=False,
+        fast_path=None if args.fast_path == "auto" else args.fast_path == "on",
+    )  # fmt: skip
+    result["fast_path"] = pipe.fast_path
+    pipe(
+        question=questions[:256], context=contexts[:256], batch_size=args.batch_size
+    )  # warm-up (graph captures)
+    seconds = timed(lambda: pipe(question=questions, context=contexts, batch_size=args.batch_size), repeat=2)
+    result["pairs_qps"] = len(rows) / seconds
+    paragraphs = list(dict.fromkeys(contexts))
+    pipe.build_index(paragraphs)  # BM25 (no sentence-embedding model here), passages tokenized once
+    pipe(question=questions[:256], batch_size=args.batch_size, top_k_passages=3, retriever="bm25")
+    seconds = timed(
+        lambda: pipe(question=questions, batch_size=args.batch_size, top_k_passages=3, retriever="bm25"),
+        repeat=2,
+    )
+    result["pool_top3_qps"] = len(rows) / seconds
+    result["pool_paragraphs"] = len(paragraphs)
+    latencies = []
+    for q, c in single:
+        start = time.perf_counter()
+        pipe(question=q, context=c)
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        latencies.append(time.perf_counter() - start)
+    result["single_p50_ms"] = 1000 * statistics.median(latencies[5:] or latencies)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        pipe(question=questions[:400], batch_size=args.batch_size, top_k_passages=3, retriever="bm25")
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--squad", required=True)
+    parser.add_argument("--minilm", help="all-MiniLM-L6-v2 directory (its tokenizer)")
+    parser.add_argument("--peer-path", help="directory holding transformers 4.57.3 and its dependencies")
+    parser.add_argument("--shapes", nargs="+", default=["bert-base", "minilm"], choices=sorted(SHAPES))
+    parser.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--limit", type=int, help="questions (default: all 1,589)")
+    parser.add_argument("--single", type=int, default=105, help="questions asked one at a time for the p50")
+    parser.add_argument("--fast-path", default="auto", choices=["auto", "on", "off"])
+    parser.add_argument("--out")
+    parser.add_argument("--threads", type=int, help="torch threads on the CPU (both sides)")
+    parser.add_argument(
+        "--profile", action="store_true", help="ours: cProfile of 400 pool questions to stderr"
+    )
+    parser.add_argument("--side", choices=["ours", "peer"], help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    if args.side:
+        print("RESULT " + json.dumps(run_side(args)), flush=True)
+        return
+
+    results = {}
+    for shape in args.shapes:
+        with tempfile.TemporaryDirectory() as model_dir:
+            write_checkpoint(shape, args.minilm, model_dir)
+            for side in ("peer", "ours") if args.peer_path else ("ours",):
+                command = [
+                    sys.executable,
+                    __file__,
+                    "--side",
+                    side,
+                    "--model",
+                    model_dir,
+                    "--squad",
+                    args.squad,
+                ]
+                command += [
+                    "--device",
+                    args.device,
+                    "--batch-size",
+                    str(args.batch_size),
+                    "--single",
+                    str(args.single),
+                ]
+                command += ["--fast-path", args.fast_path] + (
+                    ["--limit", str(args.limit)] if args.limit else []
+                )
+                command += (["--threads", str(args.threads)] if args.threads else []) + (
+                    ["--profile"] if args.profile and side == "ours" else []
+                )
+                env = dict(os.environ)
+                if side == "peer":
+                    env["PYTHONPATH"] = args.peer_path
+                else:
+                    env["PYTHONPATH"] = (
+                        os.path.join(HERE, "..", "src") + os.pathsep + env.get("PYTHONPATH", "")
+                    )
+                out = subprocess.run(command, env=env, capture_output=True, text=True)
+                line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+                if line is None:
+                    print(out.stdout[-3000:], out.stderr[-6000:], file=sys.stderr)
+                    raise SystemExit(f"{side} ({shape}) failed")
+                if args.profile and side == "ours":
+                    print(out.stderr[-8000:], file=sys.stderr)
+                results.setdefault(shape, {})[side] = json.loads(line[7:])
+                print(f"{shape} {side}: {results[shape][side]}", flush=True)
+    import torch
+
+    card = (
+        torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    )
+    print(f"\n{card}, {time.strftime('%Y-%m-%d')}, batch {args.batch_size}")
+    print("| shape | figure | peer (4.57.3) | ours | ratio |\n|---|---|---|---|---|")
+    for shape, sides in results.items():
+        ours, peer = sides["ours"], sides.get("peer", {})
+        for key, name, better_high in (
+            ("pairs_qps", "gold-paragraph pairs, q/s", True),
+            ("pool_top3_qps", "pool, BM25 top-3 read, q/s", True),
+            ("single_p50_ms", "one question, p50 ms", False),
+        ):
+            theirs = peer.get(key)
+            ratio = (
+                ""
+                if theirs is None
+                else f"×{(ours[key] / theirs) if better_high else (theirs / ours[key]):.2f}"
+            )
+            print(f"| {shape} | {name} | {theirs:.1f} | {ours[key]:.1f} | {ratio} |" if theirs else
+                  f"| {shape} | {name} | – | {ours[key]:.1f} | |")  # fmt: skip
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump({"card": card, "date": time.strftime("%Y-%m-%d"), "results": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
