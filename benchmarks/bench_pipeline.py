@@ -16,7 +16,7 @@ Figures, per shape:
         [--shapes bert-base minilm] [--device cuda|cpu] [--limit N] [--out results.json]
 
 On CUDA both sides run in float16, ours on its default fast path there (varlen + CUDA graphs). On the CPU both run
-in float32.
+in float32 (`--dtype bfloat16`: both in bfloat16).
 """
 
 from __future__ import annotations
@@ -84,7 +84,13 @@ def run_side(args) -> dict:
     questions = [q for q, _ in rows]
     contexts = [c for _, c in rows]
     device = 0 if args.device == "cuda" else -1
-    dtype = torch.float16 if args.device == "cuda" else torch.float32
+    dtype = (
+        getattr(torch, args.dtype)
+        if args.dtype
+        else torch.float16
+        if args.device == "cuda"
+        else torch.float32
+    )
     single = rows[: args.single]
     result = {"side": args.side, "questions": len(rows)}
     if args.side == "peer":
@@ -162,6 +168,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="questions (default: all 1,589)")
     parser.add_argument("--single", type=int, default=105, help="questions asked one at a time for the p50")
     parser.add_argument("--fast-path", default="auto", choices=["auto", "on", "off"])
+    parser.add_argument(
+        "--dtype",
+        choices=["float32", "float16", "bfloat16"],
+        help="both sides (default: float16 on CUDA, float32 on CPU)",
+    )
     parser.add_argument("--out")
     parser.add_argument("--threads", type=int, help="torch threads on the CPU (both sides)")
     parser.add_argument(
@@ -204,6 +215,7 @@ def main() -> None:
                 command += ["--fast-path", args.fast_path] + (
                     ["--limit", str(args.limit)] if args.limit else []
                 )
+                command += ["--dtype", args.dtype] if args.dtype else []
                 command += (["--threads", str(args.threads)] if args.threads else []) + (
                     ["--profile"] if args.profile and side == "ours" else []
                 )
@@ -228,7 +240,7 @@ def main() -> None:
     card = (
         torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     )
-    print(f"\n{card}, {time.strftime('%Y-%m-%d')}, batch {args.batch_size}")
+    print(f"\n{card}, {time.strftime('%Y-%m-%d')}, batch {args.batch_size}, {args.dtype or 'default dtype'}")
     print("| shape | figure | peer (4.57.3) | ours | ratio |\n|---|---|---|---|---|")
     for shape, sides in results.items():
         ours, peer = sides["ours"], sides.get("peer", {})
