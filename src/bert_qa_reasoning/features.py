@@ -3,9 +3,10 @@
 `prepare_train_features` / `prepare_eval_features` are written for `datasets.Dataset.map(batched=True)`:
 question + context, only the context truncated, long contexts split into windows of `max_length` tokens that
 overlap by `doc_stride` tokens. `postprocess_qa_predictions` turns start/end logits back into answer text and
-character offsets (n-best, max answer length, best over windows, optional null answer).
+character offsets (n-best, max answer length, best over windows, optional null answer); `top_spans` finds the best
+spans of a whole batch of windows at once, on the device where the logits are (the pipeline's decoder).
 
-This file travels to the Hub beside the pipeline: it imports only the standard library, numpy and transformers.
+This file travels to the Hub beside the pipeline: it imports only the standard library, numpy and torch.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ index), and a question's windows are put together from its own token ids and the
 the tokenizer's pair template, then the same windows as the tokenizer's own `truncation="only_second"`,
 `return_overflowing_tokens=True` with a stride (`build_windows`; `tests/test_windows.py` checks they are identical).
 
-This file travels to the Hub beside the pipeline: it imports only the standard library, numpy and transformers.
+This file travels to the Hub beside the pipeline: it imports only the standard library and numpy.
 """
 
 from __future__ import annotations
