@@ -102,6 +102,9 @@ def test_tokens_are_compact_saved_with_the_index_and_checked(tokenizer, tmp_path
     index = PassageIndex(TEXTS)
     tokens = index.passage_tokens(tokenizer)
     assert tokens.ids.dtype == np.uint16  # a 30,522-word vocabulary fits
+    assert tokens.offsets.dtype == np.uint16  # so do offsets in passages under 65,536 characters
+    long = PassageTokens.encode(["word " * 14000], tokenizer)  # 70,000 characters
+    assert long.offsets.dtype == np.int32 and int(long.offsets.max()) > 65535
     assert index.passage_tokens(tokenizer) is tokens  # tokenized once
     index.save(str(tmp_path / "idx"))
     loaded = PassageIndex.load(str(tmp_path / "idx"))

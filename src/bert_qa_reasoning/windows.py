@@ -84,8 +84,9 @@ def pair_template(tokenizer) -> PairTemplate:
 class PassageTokens:
     """Token ids and character offsets of a pool's passages, tokenized once without special tokens.
 
-    Stored flat: `ids` (`(N,)` uint16 when the vocabulary fits, else uint32), `offsets` (`(N, 2)` int32, characters
-    in the passage), `starts` (`(P + 1,)` int64: passage p's tokens are `ids[starts[p]:starts[p + 1]]`).
+    Stored flat: `ids` (`(N,)` uint16 when the vocabulary fits, else uint32), `offsets` (`(N, 2)`, characters in the
+    passage: uint16 when every passage is shorter than 65,536 characters, else int32), `starts` (`(P + 1,)` int64:
+    passage p's tokens are `ids[starts[p]:starts[p + 1]]`).
     `fingerprint` is the tokenizer's (`tokenizer_fingerprint`): tokens saved with one tokenizer are not used with
     another.
     """
@@ -113,9 +114,12 @@ class PassageTokens:
                 ids.append(np.asarray(row_ids, dtype=dtype))
                 offsets.append(np.asarray(row_offsets, dtype=np.int32).reshape(-1, 2))
                 lengths.append(len(row_ids))
+        flat_offsets = np.concatenate(offsets) if offsets else np.zeros((0, 2), np.int32)
+        if not flat_offsets.size or flat_offsets.max() <= np.iinfo(np.uint16).max:
+            flat_offsets = flat_offsets.astype(np.uint16)  # half the memory: offsets are most of it
         return cls(
             np.concatenate(ids) if ids else np.zeros(0, dtype),
-            np.concatenate(offsets) if offsets else np.zeros((0, 2), np.int32),
+            flat_offsets,
             np.cumsum(lengths, dtype=np.int64),
             tokenizer_fingerprint(tokenizer),
         )
@@ -166,7 +170,9 @@ class TokenCache:
         dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.uint32
         return PassageTokens(
             np.concatenate([r[0] for r in ordered]) if ordered else np.zeros(0, dtype),
-            np.concatenate([r[1] for r in ordered]) if ordered else np.zeros((0, 2), np.int32),
+            np.concatenate([r[1].astype(np.int32) for r in ordered])
+            if ordered
+            else np.zeros((0, 2), np.int32),
             np.cumsum([0] + [len(r[0]) for r in ordered], dtype=np.int64),
             fingerprint,
         )
