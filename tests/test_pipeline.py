@@ -398,3 +398,20 @@ def test_fast_path_on_cuda_gives_the_answers_of_sdpa(minilm_dir):
         for slow, fast in zip(slow_run, fast_run):
             assert [a["answer"] for a in slow] == [a["answer"] for a in fast]
             assert all(abs(a["score"] - b["score"]) < 2e-2 for a, b in zip(slow, fast))
+
+
+def test_an_index_with_tokens_of_another_tokenizer_is_tokenized_again(pipe):
+    from bert_qa_reasoning.windows import PassageTokens
+
+    index = PassageIndex(POOL)
+    expected = pipe(question="Who discovered radium?", context=POOL, top_k=2, retriever="bm25")
+    stale = index.passage_tokens(pipe.tokenizer)
+    # ids of another vocabulary under another fingerprint: they must not be read
+    index.tokens = PassageTokens(stale.ids * 0 + 1, stale.offsets, stale.starts, "0" * 16)
+    pipe.attach_index(index)
+    try:
+        answers = pipe(question="Who discovered radium?", top_k=2, retriever="bm25")
+    finally:
+        pipe.index = None
+    assert index.tokens.fingerprint != "0" * 16
+    assert [a["answer"] for a in answers] == [a["answer"] for a in expected]

@@ -407,7 +407,7 @@ class QAWithReasoningPipeline(Pipeline):
         tokenized here: passages were tokenized once, when indexed (`PassageIndex.passage_tokens`), and the
         windows are the tokenizer's own overflow windows, put together from the two (`windows.build_windows`)."""
         index: PassageIndex = inputs["index"]
-        tokens = index.passage_tokens(self.tokenizer) if index.tokens is None else index.tokens
+        tokens = index.passage_tokens(self.tokenizer)  # tokens of another tokenizer are made again
         question_ids = inputs.get("question_ids")
         if question_ids is None:
             question_ids = self.tokenizer(inputs["question"].strip(), add_special_tokens=False)["input_ids"]
