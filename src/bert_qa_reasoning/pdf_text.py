@@ -462,16 +462,15 @@ def make_passages(
         raise ValueError(f"overlap must be in [0, sentences_per_passage), got {overlap}.")
     step = sentences_per_passage - overlap
     spans_of = [split_sentences(page.text[: page.table_start]) for page in pages]
-    skip = [0] * len(
-        pages
-    )  # leading characters of each page already read by the previous page's last passage
+    # leading characters of each page already read by the previous page's last passage
+    skip = [0] * len(pages)
     for n, page in enumerate(pages):
         spans = [(a, b) for a, b in spans_of[n] if a >= skip[n]]
         carry_over = None  # (next page, end of its first sentence) when this page's last sentence runs on
         if spans and n + 1 < len(pages) and pages[n + 1].number == page.number + 1 and spans_of[n + 1]:
             nxt = pages[n + 1]
             first_end = spans_of[n + 1][0][1]
-            if continues(page.text[: spans[-1][1]], nxt.text):
+            if continues(page.text[spans[-1][0] : spans[-1][1]], nxt.text):  # the last sentence runs on
                 carry_over = (nxt, first_end)
                 skip[n + 1] = first_end
         groups = []

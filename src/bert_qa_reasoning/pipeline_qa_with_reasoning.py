@@ -25,9 +25,8 @@ from .windows import TokenCache, build_windows, pair_template
 
 logger = logging.get_logger(__name__)
 
-_NEGLIGIBLE = (
-    1e-6  # a candidate span whose probability is below this is not read once top_k answers are found
-)
+# A candidate span whose probability is below this is not read once top_k answers are found.
+_NEGLIGIBLE = 1e-6
 LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
 
 _DEFAULTS = {
@@ -426,7 +425,6 @@ class QAWithReasoningPipeline(Pipeline):
                     template,
                     options["max_seq_len"],
                     options["doc_stride"],
-                    hit=rank,
                 )
             except ValueError as exc:
                 raise ValueError(f"qa-with-reasoning: {exc}") from None
@@ -458,9 +456,8 @@ class QAWithReasoningPipeline(Pipeline):
         for s in range(0, len(order), batch_size):
             batch = [windows[i] for i in order[s : s + batch_size]]
             width = int(lengths[order[min(s + batch_size, len(order)) - 1]])
-            ids = np.full(
-                (len(batch), width), pad_id, dtype=np.int64
-            )  # right padding, whatever the tokenizer's
+            # right padding, whatever the tokenizer's
+            ids = np.full((len(batch), width), pad_id, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             types = np.zeros((len(batch), width), dtype=np.int64) if with_types else None
             for j, w in enumerate(batch):
@@ -555,9 +552,9 @@ class QAWithReasoningPipeline(Pipeline):
                 )
             )
             null_logits.append(w["null_logit"] + prior)
-        reasoning = self._reasoning(model_outputs.get("question", ""), windows)
         if not windows:
             return []
+        reasoning = self._reasoning(model_outputs.get("question", ""), windows)
         # One softmax over every candidate span (and the null answer when allowed): scores are probabilities.
         pool = [c[0] for c in candidates]
         if options["handle_impossible_answer"]:
@@ -588,10 +585,8 @@ class QAWithReasoningPipeline(Pipeline):
             key = " ".join(answer.lower().split())
             prob = math.exp(logit - top) / z
             page = row.get("page")
-            if isinstance(page, int):
-                page += row["text"].count(
-                    "\f", 0, start
-                )  # a passage over a page break: the answer's own page
+            if isinstance(page, int):  # a passage over a page break: the answer's own page
+                page += row["text"].count("\f", 0, start)
             location = {
                 "passage_id": passage_id,
                 "start": start,
@@ -611,9 +606,8 @@ class QAWithReasoningPipeline(Pipeline):
             if any(p_id == passage_id and s < end and start < e for p_id, s, e in kept):
                 continue
             kept.append((passage_id, start, end))
-            merged[
-                key
-            ] = {  # the strongest location is the one reported: the first, as candidates come best first
+            # The strongest location is the one reported: the first, as candidates come best first.
+            merged[key] = {
                 "answer": answer,
                 "start": start,
                 "end": end,
@@ -627,16 +621,15 @@ class QAWithReasoningPipeline(Pipeline):
             }
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
         if not answers and not options["handle_impossible_answer"]:
-            answers = [{**_empty_answer(0.0), "_best": 0}]  # every span was punctuation: no answer found
+            answers = [_empty_answer(0.0)]  # every span was punctuation: no answer found
         answers = answers[: options["top_k"]]
         if options["handle_impossible_answer"]:
             # The null answer is offered beside the top_k answers (as Haystack's reader does), in score order.
             null_prob = math.exp(min(null_logits) - top) / z
-            answers.append({**_empty_answer(null_prob), "_best": 0})
+            answers.append(_empty_answer(null_prob))
             answers.sort(key=lambda a: a["score"], reverse=True)
         out = []
         for a in answers:
-            a.pop("_best", None)
             a["score"] = float(min(1.0, max(0.0, a["score"])))
             evidence = None
             if a["answer"]:  # the sentence holding the answer, and the cue of its reasoning type in it

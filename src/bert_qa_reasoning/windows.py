@@ -181,13 +181,12 @@ class TokenCache:
 @dataclass
 class Window:
     """One model input: `input_ids` (and `token_type_ids`), the passage tokens it holds (`context_start`: where they
-    begin in `input_ids`; `offsets` `(n, 2)`: their characters in the passage), and the passage's `hit` rank."""
+    begin in `input_ids`; `offsets` `(n, 2)`: their characters in the passage)."""
 
     input_ids: np.ndarray
     token_type_ids: np.ndarray | None
     context_start: int
     offsets: np.ndarray
-    hit: int
 
 
 def build_windows(
@@ -197,7 +196,6 @@ def build_windows(
     template: PairTemplate,
     max_seq_len: int,
     stride: int,
-    hit: int = 0,
 ) -> list[Window]:
     """The windows of one (question, passage) pair, as the tokenizer's own `truncation="only_second"` overflow with
     `stride` makes them: passage chunks of `max_seq_len - len(question) - specials` tokens, each starting `stride`
@@ -234,7 +232,7 @@ def build_windows(
         types = None
         if head_types is not None:
             types = np.concatenate([head_types, np.full(len(chunk), t_passage, dtype=np.int64), tail_types])
-        windows.append(Window(ids, types, len(head), passage_offsets[start : start + budget], hit))
+        windows.append(Window(ids, types, len(head), passage_offsets[start : start + budget]))
         if start + budget >= n:
             return windows
         start += budget - stride
