@@ -94,6 +94,13 @@ def main() -> None:
     parser.add_argument("--squad", required=True)
     parser.add_argument("--pdfs", default=os.path.join("..", "shared", "data", "pdfs"))
     parser.add_argument("--limit", type=int, help="questions per split (a quick run)")
+    parser.add_argument(
+        "--splits",
+        nargs="+",
+        default=["validation", "test"],
+        choices=["validation", "test"],
+        help="SQuAD splits to run (choosing needs validation)",
+    )
     parser.add_argument("--out", help="write the figures as JSON here")
     args = parser.parse_args()
 
@@ -106,7 +113,7 @@ def main() -> None:
 
     qa = pipeline("qa-with-reasoning", model=bert_qa_reasoning.reference_model_path())
     report = {}
-    for split in ("validation", "test"):
+    for split in args.splits:
         rows = load_squad_split(args.squad, split)[: args.limit]
         paragraphs = list(dict.fromkeys(r["context"] for r in rows))
         qa.attach_index(qa.build_index([{"text": p} for p in paragraphs]))

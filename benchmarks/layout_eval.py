@@ -39,15 +39,16 @@ def main() -> None:
     totals = collections.Counter()
     start = time.perf_counter()
     print(
-        "| file | passages | cut mid-sentence | over a page break | table rows | repeated blocks left | placeholders left |"
+        "| file | passages | cut mid-sentence | over a page break | table rows | sidebar passages | repeated blocks left "
+        "| placeholders left |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for entry in entries:
         path = os.path.join(args.folder, entry["file"])
         try:
             doc = pdf_text.extract_pdf_pages(path, password=entry.get("password"))
         except pdf_text.PdfError as exc:
-            print(f"| {entry['file']} | error: {str(exc)[:110]} | | | | | |")
+            print(f"| {entry['file']} | error: {str(exc)[:110]} | | | | | | |")
             totals["errors"] += 1
             continue
         passages = list(pdf_text.make_passages(doc.pages))
@@ -65,6 +66,7 @@ def main() -> None:
             ),
             "over": sum(1 for p in passages if len(getattr(p, "pages", (p.page,))) > 1),
             "rows": sum(1 for p in passages if "-row" in p.id),
+            "sidebars": sum(1 for p in passages if "-side" in p.id),
             "repeated": sum(1 for p in passages if any(b in p.text for b in repeated)),
             "placeholders": sum(len(PLACEHOLDER.findall(p.text)) for p in passages),
         }
@@ -73,7 +75,7 @@ def main() -> None:
         print(f"| {entry['file']} | " + " | ".join(str(v) for v in row.values()) + " |")
     print(
         f"| **{totals['files']} files with text, {totals['errors']} errors** | {totals['passages']} | {totals['cut']} | "
-        f"{totals['over']} | {totals['rows']} | {totals['repeated']} | {totals['placeholders']} |"
+        f"{totals['over']} | {totals['rows']} | {totals['sidebars']} | {totals['repeated']} | {totals['placeholders']} |"
     )
     print(f"{time.perf_counter() - start:.1f} s")
 

@@ -114,6 +114,52 @@ def test_inference_graphs_match_eager_on_cuda(tiny_config):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
+def test_past_the_graph_limit_the_least_recently_used_graph_is_dropped(tiny_config, monkeypatch):
+    from bert_qa_reasoning import cuda_graphs
+
+    monkeypatch.setattr(cuda_graphs, "MAX_INFERENCE_GRAPHS", 2)
+    monkeypatch.setattr(cuda_graphs, "EVICT_AFTER_CALLS", 1)
+    tiny_config.varlen_pad_to_multiple_of = 64
+    model = BertForQuestionAnsweringWithReasoning(tiny_config).cuda().eval()
+    model.set_attn_implementation("varlen")
+
+    def batch(rows: int, length: int) -> dict:
+        mask = torch.ones(rows, length, dtype=torch.long)
+        ids = torch.randint(5, 1000, mask.shape, generator=torch.Generator().manual_seed(rows * length))
+        return {"input_ids": ids.cuda(), "attention_mask": mask.cuda()}
+
+    single, pair, triple = batch(1, 50), batch(2, 50), batch(3, 50)  # three input keys, packed 64 / 128 / 192
+    for inputs in (
+        single,
+        pair,
+        single,
+        triple,
+        single,
+    ):  # `pair` is the least recently used when `triple` comes
+        outputs = {}
+        for graphs in (True, False):
+            model.config.varlen_cuda_graphs = graphs
+            with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+                outputs[graphs] = model(**inputs).start_logits
+        torch.testing.assert_close(outputs[True], outputs[False], atol=1e-3, rtol=1e-3)
+    captured = model.bert.cuda_graphs.summary()
+    assert [b for b, _, _ in captured["inference_graphs"]] == [1, 3]  # `single` stayed: it was used last
+    assert captured["inference_inputs"] == [(1, 128), (3, 128)]  # `pair`'s buffers went with its graph
+    assert captured["evicted_inference_graphs"] == 1
+    # graphs in use are not evicted: a new size then runs eagerly, and right
+    monkeypatch.setattr(cuda_graphs, "EVICT_AFTER_CALLS", 100)
+    model.config.varlen_cuda_graphs = True
+    quad = batch(4, 50)
+    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+        got = model(**quad).start_logits
+    model.config.varlen_cuda_graphs = False
+    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+        torch.testing.assert_close(got, model(**quad).start_logits, atol=1e-3, rtol=1e-3)
+    assert model.bert.cuda_graphs.summary()["inference_graphs"] == captured["inference_graphs"]
+    model.clear_cuda_graphs()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
 def test_inference_graphs_are_safe_across_threads_and_streams_on_cuda(tiny_config):
     import threading
 

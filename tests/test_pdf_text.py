@@ -178,3 +178,65 @@ def test_tables_can_be_left_as_text(tmp_path):
     _table_pdf(path)
     page = extract_pdf_pages(path, tables=False).pages[0]
     assert page.table_start is None and "12,530" in page.text
+
+
+def _report_with_sidebars(path):
+    """One page: a wide body, a shaded "Key facts" panel inside it, and a journal-style margin column at the left."""
+    doc = pymupdf.open()
+    page = doc.new_page()  # 595 x 842
+    body = (
+        "The reservoir supplies the valley with drinking water throughout the year. It was enlarged after the "
+        "drought of 1976, when the old intake ran dry. "
+    )
+    page.insert_textbox(pymupdf.Rect(150, 80, 540, 200), body * 2, fontsize=11)
+    page.draw_rect(pymupdf.Rect(150, 220, 540, 300), color=(0, 0, 0), fill=(0.9, 0.9, 0.9))
+    page.insert_textbox(
+        pymupdf.Rect(156, 226, 534, 294),
+        "Key facts. The dam is 42 metres high. Its lake holds 40 million cubic metres.",
+        fontsize=10,
+    )
+    page.insert_textbox(pymupdf.Rect(150, 320, 540, 440), body.replace("valley", "town") * 2, fontsize=11)
+    page.insert_textbox(pymupdf.Rect(30, 90, 125, 130), "Received 3 November 2014", fontsize=8)
+    page.insert_textbox(pymupdf.Rect(30, 140, 125, 180), "Published 25 February 2015", fontsize=8)
+    doc.save(path)
+
+
+def test_sidebars_are_kept_apart_from_body_text(tmp_path):
+    path = str(tmp_path / "sidebars.pdf")
+    _report_with_sidebars(path)
+    (page,) = extract_pdf_pages(path).pages
+    body, aside = page.text[: page.sidebar_start], page.text[page.sidebar_start :]
+    assert "Key facts" not in body and "Received" not in body and "Published" not in body
+    assert "supplies the valley" in body and "supplies the town" in body  # the body reads on around the panel
+    assert "Its lake holds 40 million cubic metres." in aside and "Received 3 November 2014" in aside
+    passages = list(make_passages([page]))
+    for p in passages:  # no passage mixes a sidebar with body sentences
+        assert not ("reservoir" in p.text and ("Key facts" in p.text or "Received" in p.text)), p.text
+        assert p.text == page.text[p.start : p.end]
+    assert any("-side" in p.id and "40 million cubic metres" in p.text for p in passages)
+
+
+def test_a_page_without_sidebars_has_none(report):
+    assert all(page.sidebar_start is None for page in report.pages)  # its two columns are both body
+
+
+def test_row_labels_beside_their_rows_are_not_sidebars(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_textbox(
+        pymupdf.Rect(150, 40, 540, 80),
+        "Mail your claim form and the itemized bill to the office of your state:",
+        fontsize=11,
+    )
+    for n, (state, office) in enumerate(
+        (("Alaska", "Noridian JD, P.O. Box 6703, Fargo"), ("Arkansas", "Novitas, P.O. Box 3098"))
+    ):
+        y = 100 + 60 * n
+        page.insert_textbox(pymupdf.Rect(40, y, 125, y + 40), state, fontsize=10)
+        page.insert_textbox(
+            pymupdf.Rect(150, y, 540, y + 40), office + " handles every claim of this state.", fontsize=10
+        )
+    path = str(tmp_path / "form.pdf")
+    doc.save(path)
+    (page,) = extract_pdf_pages(path).pages
+    assert page.sidebar_start is None and "Alaska" in page.text

@@ -71,6 +71,57 @@ def test_retrieve_alone(pipe):
         assert len(pipe.retrieve("radium", context=POOL, top_k=3, retriever=retriever)) == 3
 
 
+def test_the_reader_reranks_retrieved_passages():
+    import numpy as np
+
+    from bert_qa_reasoning.pipeline_qa_with_reasoning import RERANK_RETRIEVAL_WEIGHT, QAWithReasoningPipeline
+
+    hits = [{"passage_id": p, "score": s} for p, s in ((7, 3.0), (8, 2.0), (9, 1.0), (4, 0.5))]
+
+    def window(hit, best, null):
+        return {"hit": hit, "span_scores": np.array([best, best - 1.0]), "null_logit": null}
+
+    # passage 8: a strong answer; passage 7: retrieved first, nothing convincing; passage 4: never read
+    windows = [window(0, 1.0, 2.0), window(1, 9.0, 0.0), window(1, 3.0, -1.0), window(2, 2.0, 0.0)]
+    kept, kept_windows = QAWithReasoningPipeline._rerank(hits, windows, keep=2)
+    assert [h["passage_id"] for h in kept] == [8, 7]
+    z = (np.array([3.0, 2.0, 1.0, 0.5]) - 1.625) / np.array([3.0, 2.0, 1.0, 0.5]).std()
+    # margin: best span minus the lowest null over the passage's windows
+    assert kept[0]["rerank_score"] == pytest.approx(9.0 - (-1.0) + RERANK_RETRIEVAL_WEIGHT * z[1], rel=1e-5)
+    assert kept[0]["score"] == 2.0  # the retrieval score is kept beside it
+    assert sorted(w["hit"] for w in kept_windows) == [
+        0,
+        0,
+        1,
+    ]  # renumbered to the new ranks; passage 9 dropped
+    _, none_read = QAWithReasoningPipeline._rerank(hits, [window(3, 1.0, 0.0)], keep=4)
+    assert [w["hit"] for w in none_read] == [0]  # the only passage read comes first
+
+
+@pytest.fixture(scope="module")
+def reference_pipe():
+    """The shipped reference model (trained), with the packaged MiniLM retriever."""
+    return pipeline("qa-with-reasoning", model=bert_qa_reasoning.reference_model_path())
+
+
+def test_retrieve_reranks_by_default_and_not_with_depth_zero(reference_pipe):
+    pipe = reference_pipe
+    pool = POOL + [
+        f"Filler passage {i} about the weather in spring and the price of bread." for i in range(8)
+    ]
+    reranked = pipe.retrieve("Who discovered polonium?", context=pool, top_k=3)
+    assert reranked[0]["passage_id"] == 2 and len(reranked) == 3
+    scores = [h["rerank_score"] for h in reranked]
+    assert scores == sorted(scores, reverse=True)
+    plain = pipe.retrieve("Who discovered polonium?", context=pool, top_k=3, rerank_depth=0)
+    assert all("rerank_score" not in h for h in plain)
+    answers = pipe(question="Who discovered polonium?", context=pool)
+    assert answers[0]["answer"] == "Marie Curie" and answers[0]["passage_id"] == 2
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="rerank_depth must be a non-negative integer"):
+            pipe(question="Who?", context=pool, rerank_depth=bad)
+
+
 def test_long_passage_is_read_with_stride(pipe):
     long = (
         "Filler words about nothing in particular. " * 80 + "The treasure is hidden under the old oak tree."

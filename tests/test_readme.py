@@ -36,8 +36,10 @@ def test_python_snippets_run(tmp_path, monkeypatch, minilm_dir):
     tour = next(ns for snippet, ns in namespaces if "qa.retrieve(" in snippet)
     qa = tour["qa"]
     assert qa.index is not None and os.path.isdir(tmp_path / "idx")
-    hits = qa.retrieve("Super Bowl", top_k=5, retriever="bm25")
+    hits = qa.retrieve("Super Bowl", top_k=5, retriever="bm25", rerank_depth=0)
     assert isinstance(hits, list) and isinstance(hits[0], dict) and set(hits[0]) == {"passage_id", "score"}
+    if len(qa.index) > 5:  # re-ranked by default when there are more passages than asked for
+        assert set(qa.retrieve("Super Bowl", top_k=5)[0]) == {"passage_id", "score", "rerank_score"}
 
 
 def test_command_lines_use_real_subcommands_and_flags():

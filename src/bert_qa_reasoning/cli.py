@@ -181,6 +181,8 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     questions = _questions(args, parser)
     if args.score_threshold is not None and not 0 <= args.score_threshold <= 1:
         parser.error(f"--score-threshold: must be between 0 and 1, got {args.score_threshold}")
+    if args.rerank_depth is not None and args.rerank_depth < 0:
+        parser.error(f"--rerank-depth: must be 0 (no re-ranking) or more, got {args.rerank_depth}")
     if not os.path.isdir(args.index):
         parser.error(f"--index: no passage index at {args.index}; build one with `bert-qa-reasoning index`")
     from transformers import pipeline
@@ -190,7 +192,11 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     pipe = pipeline(PIPELINE_TASK, model=_model(args), index=args.index, retriever_model=args.retriever_model)
     results = pipe(
-        question=questions, top_k=args.top_k, retriever=args.retriever, score_threshold=args.score_threshold
+        question=questions,
+        top_k=args.top_k,
+        retriever=args.retriever,
+        score_threshold=args.score_threshold,
+        rerank_depth=args.rerank_depth,
     )
     for n, (question, answers) in enumerate(zip(questions, results)):
         if not answers:
@@ -339,6 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="P",
         help="drop answers scoring below P (0-1); a question may then get no answer",
+    )
+    ask.add_argument(
+        "--rerank-depth",
+        type=int,
+        metavar="N",
+        help="passages retrieved and re-ranked by the reader before the best 3 are read (default 10; 0: off)",
     )
     ask.add_argument(
         "--highlight",

@@ -5,8 +5,10 @@ fast as the GPU runs them. Replaying a captured CUDA graph launches them all at 
 
 [`PackedGraphs`] owns every graph of one model: the model holds one instance (`model.cuda_graphs`) and calls it in
 one place, the packed forward. It returns the (B, T, C) last hidden state, or `None` when graphs do not apply to
-this call (option off, CPU, hidden states asked for, under the compiler, a graph limit reached, a capture
-refused); the model then runs its eager packed path.
+this call (option off, CPU, hidden states asked for, under the compiler, the training graph limit reached, a
+capture refused); the model then runs its eager packed path. Past `MAX_INFERENCE_GRAPHS` the least recently used
+inference graph is dropped for the new one, if it has not run for `EVICT_AFTER_CALLS` calls (else the new size runs
+eagerly).
 
 - **Inference** (eval mode, no grad): one graph per (batch size, width rounded up to `GRAPH_WIDTH_STEP`, packed
   size) records packing, embeddings, encoder and unpacking. It reads static copies of the inputs; all graphs of one
@@ -36,7 +38,12 @@ from .packing import DUMMY_SEQUENCES, embed_packed, pack_padded_batch, pad_packe
 
 logger = logging.get_logger(__name__)
 
-MAX_INFERENCE_GRAPHS = 64  # inference graphs per model; beyond this the varlen path runs eagerly
+# Inference graphs kept per model; beyond this the least recently used is dropped for a new one, so a batch job's many
+# sizes do not leave later single questions on the eager path.
+MAX_INFERENCE_GRAPHS = 64
+# ... but only a graph unused for this many inference calls: when more sizes than that are in use at once, new ones
+# run eagerly rather than capture in turn (a capture costs far more than an eager call).
+EVICT_AFTER_CALLS = 8
 GRAPH_WIDTH_STEP = 128  # an inference graph serves every sequence length up to its width, a multiple of this
 # Training graphs are captured per packed size: real tokens + dummies rounded up to a multiple of this. All sizes
 # share one memory pool, so a few sizes cost little more memory than one.
@@ -240,6 +247,9 @@ class PackedGraphs:
         self.inference_inputs: dict[tuple, dict[str, torch.Tensor]] = {}  # static (B, W) inputs by input key
         self.inference_outputs: dict[tuple, torch.Tensor] = {}  # shared (B*W + 1, C) buffers by (B, W, ...)
         self.done: torch.cuda.Event | None = None  # the last inference replay's output is copied out
+        self.evicted_graphs = 0  # inference graphs dropped for newer ones (MAX_INFERENCE_GRAPHS)
+        self.calls = 0  # inference calls so far
+        self.last_used: dict[tuple, int] = {}  # the call that last replayed each inference graph
         self.pool = None  # the inference graphs' memory pool
         self.train_graphs: TrainingGraphs | None = None
         self.eager_training_batches = 0
@@ -265,6 +275,7 @@ class PackedGraphs:
             "inference_outputs": sorted(key[:2] for key in self.inference_outputs),
             "training_graphs": sorted(self.train_graphs.sizes) if self.train_graphs is not None else [],
             "eager_training_batches": self.eager_training_batches,
+            "evicted_inference_graphs": self.evicted_graphs,
         }
 
     def __call__(
@@ -332,8 +343,6 @@ class PackedGraphs:
                 torch.cuda.current_stream(device).wait_event(self.done)
             static = self.inference_inputs.get(input_key)
             if static is None:
-                if len(self.inference) >= MAX_INFERENCE_GRAPHS:
-                    return None
                 static = self.inference_inputs[input_key] = {
                     name: torch.zeros(batch, width, dtype=torch.long, device=device) for name in given
                 }  # each (B, W)
@@ -344,10 +353,18 @@ class PackedGraphs:
             packed = round_up(real + 1, model.config.varlen_pad_to_multiple_of)
             autocast_dtype = current_autocast_dtype()
             key = (input_key, packed, autocast_dtype, compile_encoder)
-            entry = self.inference.get(key)
-            if entry is None:
-                if len(self.inference) >= MAX_INFERENCE_GRAPHS:
-                    return None
+            self.calls += 1
+            entry = self.inference.pop(key, None)
+            if entry is not None:
+                self.inference[key] = entry  # most recently used last
+            else:
+                while len(self.inference) >= MAX_INFERENCE_GRAPHS:
+                    oldest = next(iter(self.inference))
+                    if self.calls - self.last_used[oldest] <= EVICT_AFTER_CALLS:  # every graph is in use:
+                        if not any(k[0] == input_key for k in self.inference):  # this size runs eagerly
+                            del self.inference_inputs[input_key]
+                        return None
+                    self._evict_oldest(keep=input_key)
                 try:
                     entry = self.inference[key] = self._capture_inference(
                         model, static, real, autocast_dtype, compile_encoder
@@ -355,6 +372,7 @@ class PackedGraphs:
                 except CAPTURE_ERRORS as exc:  # capture refused: answer eagerly
                     self._disable(model.config, exc)
                     return None
+            self.last_used[key] = self.calls
             graph, static_out = entry
             graph.replay()
             # The next replay overwrites static_out: hand out a copy, cut to this batch's length.
@@ -362,6 +380,21 @@ class PackedGraphs:
             self.done = torch.cuda.Event()
             self.done.record(torch.cuda.current_stream(device))
             return hidden
+
+    def _evict_oldest(self, keep: tuple) -> None:
+        """Drops the least recently used inference graph, and the static inputs and output buffer no other graph
+        reads (never those of `keep`, the input key being served)."""
+        key = next(iter(self.inference))
+        del self.inference[key]
+        del self.last_used[key]
+        self.evicted_graphs += 1
+        input_key = key[0]
+        if input_key != keep and not any(k[0] == input_key for k in self.inference):
+            self.inference_inputs.pop(input_key, None)
+            batch, width = input_key[:2]
+            if not any(k[:2] == (batch, width) for k in self.inference_inputs):
+                for out_key in [k for k in self.inference_outputs if k[:2] == (batch, width)]:
+                    del self.inference_outputs[out_key]
 
     def _capture_inference(
         self,

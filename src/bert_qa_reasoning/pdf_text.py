@@ -66,6 +66,7 @@ class PdfPage:
     text: str
     label: str = ""
     table_start: int | None = None  # where the page's table rows begin in `text` (one row per paragraph)
+    sidebar_start: int | None = None  # where the page's sidebar text begins in `text`, after the body
 
 
 @dataclass
@@ -246,6 +247,76 @@ def table_rows(page) -> tuple[list[str], tuple[float, float] | None]:
     return out, (top, bottom)
 
 
+SIDEBAR_MAX_WIDTH = 0.25  # a margin-strip sidebar is at most this share of the page width
+BODY_MIN_WIDTH = 0.35  # a body block is at least this share of the page width (with BODY_MIN_CHARS)
+BODY_MIN_CHARS = 100
+
+
+def _boxes(page) -> list[tuple[float, float, float, float]]:
+    """Drawn rectangles that can frame a sidebar: stroked or filled in a colour other than white, at least a fifth of
+    the page wide and 4 % of it high, and under half of its area (a page frame is not a box)."""
+    width, height = page.rect.width or 1.0, page.rect.height or 1.0
+    out = []
+    for d in page.get_drawings():
+        fill, color = d.get("fill"), d.get("color")
+        painted = (fill is not None and tuple(fill) != (1.0, 1.0, 1.0)) or color is not None
+        r = d["rect"]
+        if (
+            painted
+            and r.width >= 0.2 * width
+            and r.height >= 0.04 * height
+            and r.width * r.height < 0.5 * width * height
+        ):
+            out.append((r.x0, r.y0, r.x1, r.y1))
+    return out
+
+
+def sidebar_blocks(
+    blocks: list[tuple[float, float, float, float, str]],
+    page_width: float,
+    boxes: list[tuple[float, float, float, float]],
+) -> set[int]:
+    """Which text blocks of a page are sidebars, to be kept apart from the body text.
+
+    Args:
+        blocks: `(x0, y0, x1, y1, text)` per text block, in points.
+        page_width: the page's width in points.
+        boxes: drawn rectangles (`_boxes`).
+
+    Returns:
+        The indices of the blocks that are (a) inside a drawn box that does not also hold most of the page's text (a
+        boxed or shaded panel), or (b) in a narrow strip (under `SIDEBAR_MAX_WIDTH` of the page) beside the body,
+        wholly left or right of every body block, and not level with a block beside it (a journal's margin column:
+        "Received 3 November 2014"; a form's row label beside its row is not one).
+    """
+    total = sum(len(b[4]) for b in blocks) or 1
+    out: set[int] = set()
+    for box in boxes:
+        inside = [
+            i for i, b in enumerate(blocks)
+            if b[0] >= box[0] - 3 and b[1] >= box[1] - 3 and b[2] <= box[2] + 3 and b[3] <= box[3] + 3
+        ]  # fmt: skip
+        if inside and sum(len(blocks[i][4]) for i in inside) < 0.5 * total:
+            out.update(inside)
+    body = [
+        b for i, b in enumerate(blocks)
+        if i not in out and b[2] - b[0] >= BODY_MIN_WIDTH * page_width and len(b[4]) >= BODY_MIN_CHARS
+    ]  # fmt: skip
+    if body:
+        left, right = min(b[0] for b in body), max(b[2] for b in body)
+        strip = [
+            i for i, b in enumerate(blocks)
+            if b[2] - b[0] <= SIDEBAR_MAX_WIDTH * page_width and (b[2] <= left + 2 or b[0] >= right - 2)
+        ]  # fmt: skip
+        others = [b for i, b in enumerate(blocks) if i not in strip]
+        for i in strip:
+            # A block level with one beside it is a row label of a table-like layout ("Alaska" beside its address),
+            # not a sidebar.
+            if not any(abs(blocks[i][1] - b[1]) <= 2 for b in others):
+                out.add(i)
+    return out
+
+
 def _open(path: str, password: str | None):
     import pymupdf
 
@@ -328,15 +399,26 @@ def extract_pdf_pages(
                     path,
                     f"page {index + 1} cannot be read ({type(exc).__name__}: {exc}); the file is corrupt.",
                 ) from exc
-            texts = [
-                (b[1] / height, b[3] / height, _block_text(b[4]))
+            kept_blocks = [
+                (b[0], b[1], b[2], b[3], _block_text(b[4]))
                 for b in blocks
                 if len(b) > 6
                 and b[6] == 0
                 and b[4].strip()
                 and not (band and band[0] - 1 <= (b[1] + b[3]) / 2 <= band[1] + 1)  # the table, read as rows
             ]
-            raw_pages.append((index + 1, label or "", [t for t in texts if t[2]], has_images, rows))
+            kept_blocks = [b for b in kept_blocks if b[4]]
+            try:
+                sidebars = (
+                    sidebar_blocks(kept_blocks, page.rect.width or 1.0, _boxes(page))
+                    if kept_blocks
+                    else set()
+                )
+            except Exception as exc:  # drawings that MuPDF cannot read: no box is a sidebar
+                logger.info("%s page %d: drawings not read (%s)", source, index + 1, exc)
+                sidebars = set()
+            texts = [(b[1] / height, b[3] / height, b[4], i in sidebars) for i, b in enumerate(kept_blocks)]
+            raw_pages.append((index + 1, label or "", texts, has_images, rows))
 
         warnings = [w for w in pymupdf.TOOLS.mupdf_warnings().splitlines() if w.strip()]
         damaged = doc.is_repaired and any(m in w for w in warnings for m in _DAMAGE_WARNINGS)
@@ -363,7 +445,7 @@ def extract_pdf_pages(
             margin = Counter(
                 key
                 for _, _, texts, _, _ in raw_pages
-                for key in {_repeat_key(t) for top, bottom, t in texts if bottom < 0.12 or top > 0.88}
+                for key in {_repeat_key(t) for top, bottom, t, _ in texts if bottom < 0.12 or top > 0.88}
             )
             repeated = {key for key, n in margin.items() if n >= most}
             # Away from the margins only verbatim repeats count (digits included): "Question 3" on every page of a
@@ -371,26 +453,37 @@ def extract_pdf_pages(
             anywhere = Counter(
                 t
                 for _, _, texts, _, _ in raw_pages
-                for t in {t for _, _, t in texts if len(t) <= MAX_FURNITURE_CHARS}
+                for t in {t for _, _, t, _ in texts if len(t) <= MAX_FURNITURE_CHARS}
             )
             furniture = {t for t, n in anywhere.items() if n >= most}
 
         result = PdfDocument(source=source, path=path, warnings=warnings)
         for number, label, texts, _, rows in raw_pages:
-            kept = []
-            for top, bottom, t in texts:
+            kept, aside = [], []
+            for top, bottom, t, sidebar in texts:
                 if t in furniture or ((bottom < 0.12 or top > 0.88) and _repeat_key(t) in repeated):
                     continue
-                kept.append(t)
+                (aside if sidebar else kept).append(t)
             text = _join_blocks(kept)
-            table_start = None
-            if rows:  # after the body, one paragraph per row
+            sidebar_start = table_start = None
+            if aside:  # after the body, so that no passage mixes the two
+                text = f"{text}\n\n" if text else ""
+                sidebar_start = len(text)
+                text += _join_blocks(aside)
+            if rows:  # after the body and sidebars, one paragraph per row
                 text = f"{text}\n\n" if text else ""
                 table_start = len(text)
                 text += "\n\n".join(rows)
             if text:
                 result.pages.append(
-                    PdfPage(source=source, number=number, text=text, label=label, table_start=table_start)
+                    PdfPage(
+                        source=source,
+                        number=number,
+                        text=text,
+                        label=label,
+                        table_start=table_start,
+                        sidebar_start=sidebar_start,
+                    )
                 )
         return result
     finally:
@@ -445,6 +538,23 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _body_end(page: PdfPage) -> int:
+    """Where a page's body text ends: its sidebars and table rows follow."""
+    ends = [x for x in (page.sidebar_start, page.table_start) if x is not None]
+    return min(ends) if ends else len(page.text)
+
+
+def _groups(spans: list[tuple[int, int]], size: int, overlap: int) -> list[list[tuple[int, int]]]:
+    """Sentence spans in groups of `size`, each sharing `overlap` with the previous one."""
+    groups = []
+    for i in range(0, len(spans), size - overlap):
+        group = spans[i : i + size]
+        if i > 0 and len(group) <= overlap:
+            break  # only overlap left: already covered by the previous passage
+        groups.append(group)
+    return groups
+
+
 def make_passages(
     pages: list[PdfPage], sentences_per_passage: int = 5, overlap: int = 0, min_chars: int = 20
 ) -> Iterator[Passage]:
@@ -453,15 +563,14 @@ def make_passages(
     A page whose last sentence is cut by the page break (see `continues`) lends the next page the rest of it: the
     passage holding the sentence's start runs on over the break, with a form feed at the break, and the next page's
     passages start after it. Passages shorter than `min_chars` are dropped, unless they are all their page holds (a
-    short page of real text is still a passage). Each row of a page's table (`PdfPage.table_start`) is a passage of
-    its own.
+    short page of real text is still a passage). A page's sidebars (`PdfPage.sidebar_start`) make passages of their
+    own, never shared with body sentences, and each row of its table (`PdfPage.table_start`) is a passage of its own.
     """
     if sentences_per_passage < 1:
         raise ValueError(f"sentences_per_passage must be >= 1, got {sentences_per_passage}.")
     if not 0 <= overlap < sentences_per_passage:
         raise ValueError(f"overlap must be in [0, sentences_per_passage), got {overlap}.")
-    step = sentences_per_passage - overlap
-    spans_of = [split_sentences(page.text[: page.table_start]) for page in pages]
+    spans_of = [split_sentences(page.text[: _body_end(page)]) for page in pages]
     # leading characters of each page already read by the previous page's last passage
     skip = [0] * len(pages)
     for n, page in enumerate(pages):
@@ -473,12 +582,7 @@ def make_passages(
             if continues(page.text[spans[-1][0] : spans[-1][1]], nxt.text):  # the last sentence runs on
                 carry_over = (nxt, first_end)
                 skip[n + 1] = first_end
-        groups = []
-        for i in range(0, len(spans), step):
-            group = spans[i : i + sentences_per_passage]
-            if i > 0 and len(group) <= overlap:
-                break  # only overlap left: already covered by the previous passage
-            groups.append(group)
+        groups = _groups(spans, sentences_per_passage, overlap)
         for k, group in enumerate(groups):
             start, end = group[0][0], group[-1][1]
             text, numbers = page.text[start:end], (page.number,)
@@ -496,6 +600,22 @@ def make_passages(
                 text=text,
                 pages=numbers,
             )
+        if page.sidebar_start is not None:  # sidebar sentences make passages of their own
+            end = page.table_start if page.table_start is not None else len(page.text)
+            base = page.sidebar_start
+            spans = [(base + a, base + b) for a, b in split_sentences(page.text[base:end])]
+            for k, group in enumerate(_groups(spans, sentences_per_passage, overlap)):
+                start, stop = group[0][0], group[-1][1]
+                if stop - start < min_chars:
+                    continue
+                yield Passage(
+                    id=f"{page.source}#p{page.number}-side{k}",
+                    source=page.source,
+                    page=page.number,
+                    start=start,
+                    end=stop,
+                    text=page.text[start:stop],
+                )
         if page.table_start is not None:  # one passage per table row
             for r, row in enumerate(re.finditer(r"[^\n]+", page.text[page.table_start :])):
                 yield Passage(
@@ -521,6 +641,7 @@ __all__ = [
     "extract_pdf_pages",
     "make_passages",
     "normalize_text",
+    "sidebar_blocks",
     "split_sentences",
     "table_rows",
 ]

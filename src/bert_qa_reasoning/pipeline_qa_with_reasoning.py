@@ -27,6 +27,11 @@ logger = logging.get_logger(__name__)
 
 # A candidate span whose probability is below this is not read once top_k answers are found.
 _NEGLIGIBLE = 1e-6
+_SPAN_CACHE_SIZE = 200_000  # answer spans remembered per index (a few hundred bytes each)
+# Re-ranking: a passage's score is the reader's margin (best span logit minus the null logit) plus this weight times
+# its retrieval score standardised over the question's candidates. Chosen on SQuAD validation by hit@1
+# (benchmarks/rerank_sweep.py).
+RERANK_RETRIEVAL_WEIGHT = 4.0
 LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
 
 _DEFAULTS = {
@@ -39,6 +44,7 @@ _DEFAULTS = {
     "handle_impossible_answer": False,
     "retriever": None,
     "retrieval_temperature": 0.2,  # chosen on SQuAD validation (benchmarks/calibration.py)
+    "rerank_depth": 10,  # chosen on SQuAD validation (benchmarks/rerank_sweep.py)
     "align_to_words": True,
     "score_threshold": None,
 }
@@ -60,6 +66,8 @@ def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
         closer = {"(": ")", "[": "]"}.get(text[i])
         return closer is not None and closer not in text[i:end]
 
+    if start < end and text[start].isalnum() and text[end - 1].isalnum():
+        return start, end  # word characters at both edges: nothing below would trim them
     while True:
         before = (start, end)
         if end - start > 1 and text[end - 1] == "." and text[end - 2] in ")]":
@@ -128,6 +136,8 @@ class QAWithReasoningPipeline(Pipeline):
     True the null answer is offered beside the `top_k` answers),
     `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it),
     `retrieval_temperature` (0.2; how much the retrieval ranking weighs against the reader, see `score`),
+    `rerank_depth` (10; over a pool or index, this many passages are retrieved and read, and the reader re-ranks
+    them before the best `top_k_passages` give the answers, see `_rerank`; 0 turns it off),
     `score_threshold` (None; answers scoring below it are dropped, so a question may get fewer than `top_k`, or
     none), `batch_size`.
     Construction-only: `fast_path` (default: on CUDA in float16/bfloat16, our model runs its varlen path with CUDA
@@ -266,6 +276,11 @@ class QAWithReasoningPipeline(Pipeline):
                 raise ValueError(
                     f"qa-with-reasoning: {name} must be a positive integer, got {options[name]!r}."
                 )
+        depth = options["rerank_depth"]
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+            raise ValueError(
+                f"qa-with-reasoning: rerank_depth must be a non-negative integer (0: no re-ranking), got {depth!r}."
+            )
         if not 0 <= options["doc_stride"] < options["max_seq_len"]:
             raise ValueError(
                 f"qa-with-reasoning: doc_stride must be in [0, max_seq_len), got {options['doc_stride']!r}."
@@ -348,17 +363,90 @@ class QAWithReasoningPipeline(Pipeline):
         context: Sequence[str] | None = None,
         top_k: int = 5,
         retriever: str | None = None,
+        rerank_depth: int | None = None,
     ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
-        """Retrieval alone: `[{"passage_id", "score"}]` best first, against `context` (ids are positions in it) or
-        the attached index. Like a call of the pipeline, one question gives one list and a list of questions a list
-        of lists."""
+        """Retrieval: `[{"passage_id", "score"}]` best first, against `context` (ids are positions in it) or the
+        attached index. Like a call of the pipeline, one question gives one list and a list of questions a list of
+        lists.
+
+        With `rerank_depth` (default: the pipeline's, 10) above `top_k`, that many passages are retrieved and the
+        reader re-ranks them (see `_rerank`); each hit then also has `rerank_score`, by which the list is ordered.
+        `rerank_depth=0` gives the retriever's own ranking."""
         questions = self._questions(question)
         index = self._pool_index(context)
         retriever = retriever or self._default_retriever(index)
         if retriever not in RETRIEVERS:
             raise ValueError(f"Unknown retriever {retriever!r}; choose from {list(RETRIEVERS)}.")
-        hits = [[] for _ in questions] if index is None else self._search(index, questions, retriever, top_k)
+        options = self._options({"rerank_depth": rerank_depth})
+        if index is None:
+            hits = [[] for _ in questions]
+        elif options["rerank_depth"] > top_k and len(index) > top_k:
+            question_ids = self.tokenizer([q.strip() for q in questions], add_special_tokens=False)[
+                "input_ids"
+            ]
+            read = self._retrieve_and_read(
+                index, questions, question_ids, retriever, {**options, "top_k_passages": top_k}, 16
+            )
+            hits = [h for h, _ in read]
+        else:
+            hits = self._search(index, questions, retriever, top_k)
         return hits[0] if isinstance(question, str) else hits
+
+    def _retrieve_and_read(
+        self,
+        index: PassageIndex,
+        questions: list[str],
+        question_ids: list[list[int]],
+        retriever: str,
+        options: dict[str, Any],
+        batch_size: int,
+    ) -> list[tuple[list[dict], list[dict]]]:
+        """Retrieves `max(top_k_passages, rerank_depth)` passages per question, reads them all in one batch, and,
+        when there were more than `top_k_passages`, keeps the `top_k_passages` best by `_rerank`. Returns each
+        question's (hits, windows), the windows read and decoded."""
+        keep = options["top_k_passages"]
+        depth = max(keep, options["rerank_depth"])
+        hits_all = self._search(index, questions, retriever, depth)
+        work = []
+        for question, ids, hits in zip(questions, question_ids, hits_all):
+            inputs = {"question": question, "question_ids": ids, "hits": hits, "index": index}
+            work.append((hits, self.preprocess(inputs, **options)))
+        self._run_windows(
+            [w for _, ws in work for w in ws],
+            batch_size,
+            n_best=max(
+                20, 2 * options["top_k"] + 10
+            ),  # enough candidates per window for top_k distinct answers
+            max_answer_len=options["max_answer_len"],
+        )
+        return [
+            self._rerank(hits, windows, keep) if len(hits) > keep else (hits, windows)
+            for hits, windows in work
+        ]
+
+    @staticmethod
+    def _rerank(hits: list[dict], windows: list[dict], keep: int) -> tuple[list[dict], list[dict]]:
+        """Orders a question's read passages by what the reader found in them, and keeps the best `keep`.
+
+        A passage's `rerank_score` is the reader's margin, its best span logit minus its null logit (the lowest over
+        its windows, as for the null answer), plus `RERANK_RETRIEVAL_WEIGHT` times its retrieval score standardised
+        over the question's candidates. A passage the reader finds nothing in comes last. Windows are renumbered to
+        the kept hits' new ranks; the others are dropped."""
+        n = len(hits)
+        best = np.full(n, -np.inf)
+        null = np.full(n, np.inf)
+        for w in windows:
+            if len(w["span_scores"]):
+                best[w["hit"]] = max(best[w["hit"]], float(w["span_scores"].max()))
+            null[w["hit"]] = min(null[w["hit"]], w["null_logit"])
+        retrieval = np.array([h["score"] for h in hits], dtype=np.float64)
+        z = (retrieval - retrieval.mean()) / (retrieval.std() + 1e-6)
+        found = np.isfinite(best) & np.isfinite(null)
+        score = np.where(found, best - np.where(found, null, 0.0) + RERANK_RETRIEVAL_WEIGHT * z, -np.inf)
+        order = np.argsort(-score, kind="stable")[:keep]
+        rank = {int(old): new for new, old in enumerate(order)}
+        kept = [{**hits[i], "rerank_score": float(score[i])} for i in order]
+        return kept, [{**w, "hit": rank[w["hit"]]} for w in windows if w["hit"] in rank]
 
     def _search(
         self, index: PassageIndex, questions: list[str], retriever: str, top_k: int
@@ -507,6 +595,30 @@ class QAWithReasoningPipeline(Pipeline):
             end += 1
         return start, end
 
+    @staticmethod
+    def _span_cache(index: PassageIndex) -> dict:
+        """Answer spans already cut from this index's passages (`_answer_span`), by (passage, start, end, aligned):
+        questions over one pool find the same spans again. Kept on the index, emptied past `_SPAN_CACHE_SIZE`."""
+        cache = index.__dict__.get("_answer_spans")
+        if cache is None or len(cache) > _SPAN_CACHE_SIZE:
+            cache = index.__dict__["_answer_spans"] = {}
+        return cache
+
+    def _answer_span(self, row: dict, start: int, end: int, align: bool):
+        """A candidate's answer as reported: aligned to words, edges trimmed (`_trim_edges`). Returns (start, end,
+        answer, merge key, page), or False when only punctuation is left."""
+        text = row["text"]
+        if align:
+            start, end = self._align_to_words(text, start, end)
+        start, end = _trim_edges(text, start, end)
+        answer = text[start:end]
+        if not any(ch.isalnum() for ch in answer):
+            return False
+        page = row.get("page")
+        if isinstance(page, int):  # a passage over a page break: the answer's own page
+            page += text.count("\f", 0, start)
+        return start, end, answer, " ".join(answer.lower().split()), page
+
     def _reasoning(self, question: str, windows: list[dict[str, Any]]) -> dict[str, Any]:
         """The reasoning type: the mean of the windows' reasoning logits from the model's head, or, for a model
         without one, the rule-based labeler's label (`reasoning_source` says which)."""
@@ -536,8 +648,16 @@ class QAWithReasoningPipeline(Pipeline):
         index: PassageIndex = model_outputs["index"]
         hits = model_outputs["hits"]
         windows = model_outputs["windows"]
-        # Retrieval evidence: a softmax over the read passages' retrieval scores (constant for a single passage).
-        retrieval = torch.tensor([h["score"] for h in hits], dtype=torch.float32)
+        # Retrieval evidence: a softmax over the read passages' retrieval scores (constant for a single passage). For
+        # re-ranked passages, their re-rank score in units of the standardised retrieval score (chosen on our
+        # development sets: SQuAD validation F1 60.5 vs 60.4, PDF F1 46.7 vs 45.6; benchmarks/RESULTS.md).
+        retrieval = torch.tensor(
+            [
+                h["rerank_score"] / RERANK_RETRIEVAL_WEIGHT if "rerank_score" in h else h["score"]
+                for h in hits
+            ],
+            dtype=torch.float32,
+        )
         retrieval_log_prior = torch.log_softmax(retrieval / options["retrieval_temperature"], dim=0)
         candidates: list[tuple[float, int, int, int]] = []  # (logit, hit, start, end)
         null_logits: list[float] = []
@@ -571,22 +691,20 @@ class QAWithReasoningPipeline(Pipeline):
         # Candidates far below the best cannot change which answers win, and add under 1e-6 each to a score: once
         # top_k answers are found, the rest are not aligned and merged (most of a question's candidates).
         floor = top + math.log(_NEGLIGIBLE) + math.log(z)
+        spans = self._span_cache(index)
+        align = options["align_to_words"]
         for logit, hit, start, end in candidates:
             if logit < floor and len(merged) >= options["top_k"]:
                 break
             passage_id = hits[hit]["passage_id"]
             row = index.passages[passage_id]
-            if options["align_to_words"]:
-                start, end = self._align_to_words(row["text"], start, end)
-            start, end = _trim_edges(row["text"], start, end)
-            answer = row["text"][start:end]
-            if not any(ch.isalnum() for ch in answer):
+            span = spans.get((passage_id, start, end, align))
+            if span is None:
+                span = spans[passage_id, start, end, align] = self._answer_span(row, start, end, align)
+            if span is False:
                 continue  # a span of punctuation alone ('.', '—') is never an answer
-            key = " ".join(answer.lower().split())
+            start, end, answer, key, page = span
             prob = math.exp(logit - top) / z
-            page = row.get("page")
-            if isinstance(page, int):  # a passage over a page break: the answer's own page
-                page += row["text"].count("\f", 0, start)
             location = {
                 "passage_id": passage_id,
                 "start": start,
@@ -716,26 +834,34 @@ class QAWithReasoningPipeline(Pipeline):
                 for i in positions:
                     results[i] = []  # an empty pool has no answers
                 continue
-            if paired:
-                hits_all = [[{"passage_id": i, "score": 1.0}] for i in positions]
-            elif len(index) == 1:
-                hits_all = [[{"passage_id": 0, "score": 1.0}] for _ in positions]
-            else:
-                retriever = options["retriever"] or self._default_retriever(index)
-                hits_all = self._search(
-                    index, [questions[i] for i in positions], retriever, options["top_k_passages"]
+            if paired or len(index) == 1:
+                hits_all = (
+                    [[{"passage_id": i, "score": 1.0}] for i in positions]
+                    if paired
+                    else [[{"passage_id": 0, "score": 1.0}] for _ in positions]
                 )
-            for i, hits in zip(positions, hits_all):
-                inputs = {
-                    "question": questions[i],
-                    "question_ids": question_ids[i],
-                    "hits": hits,
-                    "index": index,
-                }
-                windows = self.preprocess(inputs, **options)
-                work.append((i, index, hits, windows))
+                for i, hits in zip(positions, hits_all):
+                    inputs = {
+                        "question": questions[i],
+                        "question_ids": question_ids[i],
+                        "hits": hits,
+                        "index": index,
+                    }
+                    work.append((i, index, hits, self.preprocess(inputs, **options)))
+                continue
+            retriever = options["retriever"] or self._default_retriever(index)
+            read = self._retrieve_and_read(
+                index,
+                [questions[i] for i in positions],
+                [question_ids[i] for i in positions],
+                retriever,
+                options,
+                batch_size,
+            )
+            work.extend((i, index, hits, windows) for i, (hits, windows) in zip(positions, read))
+        unread = [w for *_, ws in work for w in ws if "span_scores" not in w]
         self._run_windows(
-            [w for *_, ws in work for w in ws],
+            unread,
             batch_size,
             n_best=max(
                 20, 2 * options["top_k"] + 10
