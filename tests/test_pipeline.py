@@ -122,6 +122,35 @@ def test_retrieve_reranks_by_default_and_not_with_depth_zero(reference_pipe):
             pipe(question="Who?", context=pool, rerank_depth=bad)
 
 
+def test_the_length_prior_favours_the_longer_of_two_close_spans(pipe):
+    import numpy as np
+
+    text = "It was set up by Executive Order 13702 in 2015."
+    index = pipe._pool_index([text, "Another passage."])
+    start = text.index("Executive")
+    number = text.index("13702")
+    window = {
+        "hit": 0,
+        "span_scores": np.array([5.0, 4.9]),  # "13702" a little ahead of "Executive Order 13702"
+        "span_starts": np.array([number, start]),
+        "span_ends": np.array([number + 5, number + 5]),
+        "span_tokens": np.array([2.0, 4.0]),
+        "null_logit": 0.0,
+    }
+    outputs = {
+        "index": index,
+        "hits": [{"passage_id": 0, "score": 1.0}],
+        "windows": [window],
+        "question": "Which?",
+    }
+    options = pipe._options({})
+    assert options["length_prior"] == 0.25
+    assert pipe.postprocess(outputs, **{**options, "length_prior": 0})[0]["answer"] == "13702"
+    assert pipe.postprocess(outputs, **options)[0]["answer"] == "Executive Order 13702"  # 0.25 * log(4 / 2) > 0.1
+    with pytest.raises(ValueError, match="length_prior must be a number >= 0"):
+        pipe(question="Which?", context=text, length_prior=-1)
+
+
 def test_long_passage_is_read_with_stride(pipe):
     long = (
         "Filler words about nothing in particular. " * 80 + "The treasure is hidden under the old oak tree."

@@ -34,6 +34,11 @@ _SPAN_CACHE_SIZE = 200_000  # answer spans remembered per index (a few hundred b
 RERANK_RETRIEVAL_WEIGHT = 4.0
 LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
 
+# A span's logit gains this times log(its length in tokens): SQuAD-trained readers cut the longer answers people
+# write ("13702" for "Executive Order 13702"). Chosen on our development sets (benchmarks/length_prior_sweep.py):
+# the largest PDF-dev F1 among settings that do not lower SQuAD validation F1.
+LENGTH_PRIOR = 0.25
+
 _DEFAULTS = {
     "top_k": 1,
     "top_k_passages": 3,
@@ -45,6 +50,7 @@ _DEFAULTS = {
     "retriever": None,
     "retrieval_temperature": 0.2,  # chosen on SQuAD validation (benchmarks/calibration.py)
     "rerank_depth": 10,  # chosen on SQuAD validation (benchmarks/rerank_sweep.py)
+    "length_prior": LENGTH_PRIOR,
     "align_to_words": True,
     "score_threshold": None,
 }
@@ -136,7 +142,8 @@ class QAWithReasoningPipeline(Pipeline):
     True the null answer is offered beside the `top_k` answers),
     `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it),
     `retrieval_temperature` (0.2; how much the retrieval ranking weighs against the reader, see `score`),
-    `rerank_depth` (10; over a pool or index, this many passages are retrieved and read, and the reader re-ranks
+    `length_prior` (0.25; each span's logit gains this times log(its length in tokens), so that answers are not
+    cut shorter than people write them; 0 turns it off), `rerank_depth` (10; over a pool or index, this many passages are retrieved and read, and the reader re-ranks
     them before the best `top_k_passages` give the answers, see `_rerank`; 0 turns it off),
     `score_threshold` (None; answers scoring below it are dropped, so a question may get fewer than `top_k`, or
     none), `batch_size`.
@@ -276,6 +283,11 @@ class QAWithReasoningPipeline(Pipeline):
                 raise ValueError(
                     f"qa-with-reasoning: {name} must be a positive integer, got {options[name]!r}."
                 )
+        length_prior = options["length_prior"]
+        if isinstance(length_prior, bool) or not isinstance(length_prior, (int, float)) or length_prior < 0:
+            raise ValueError(
+                f"qa-with-reasoning: length_prior must be a number >= 0 (0: off), got {length_prior!r}."
+            )
         depth = options["rerank_depth"]
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
             raise ValueError(
@@ -581,6 +593,7 @@ class QAWithReasoningPipeline(Pipeline):
                 w["span_scores"] = scores[j][keep]
                 w["span_starts"] = offsets[starts[j][keep] - window.context_start, 0]
                 w["span_ends"] = offsets[ends[j][keep] - window.context_start, 1]
+                w["span_tokens"] = (ends[j][keep] - starts[j][keep] + 1).astype(np.float64)
                 w["null_logit"] = float(null[j])
                 if reasoning is not None:
                     w["reasoning_logits"] = reasoning[j]
@@ -661,11 +674,15 @@ class QAWithReasoningPipeline(Pipeline):
         retrieval_log_prior = torch.log_softmax(retrieval / options["retrieval_temperature"], dim=0)
         candidates: list[tuple[float, int, int, int]] = []  # (logit, hit, start, end)
         null_logits: list[float] = []
+        length_prior = options["length_prior"]
         for w in windows:
             prior = float(retrieval_log_prior[w["hit"]])
+            scores = w["span_scores"] + prior
+            if length_prior:  # hand-written answers run longer than SQuAD's: log(tokens) shifts towards them
+                scores = scores + length_prior * np.log(w["span_tokens"])
             candidates.extend(
                 zip(
-                    (w["span_scores"] + prior).tolist(),
+                    scores.tolist(),
                     [w["hit"]] * len(w["span_scores"]),
                     w["span_starts"].tolist(),
                     w["span_ends"].tolist(),
