@@ -57,12 +57,15 @@ def test_demo_end_to_end_answers_with_the_reference_model(tmp_path, capsys):
     assert (
         exit_info.value.code == 2 and "--score-threshold: must be between 0 and 1" in capsys.readouterr().err
     )
-    # --rerank-depth 0 reads the retriever's own top 3; a negative depth is refused in the flag's words
-    assert main([*ask[:2], "--index", str(out / "index"), "--rerank-depth", "0"]) == 0
+    # --rerank-depth 0 reads the retriever's own top 3 (--length-prior 0: plain span scores); bad values are refused
+    assert main([*ask[:2], "--index", str(out / "index"), "--rerank-depth", "0", "--length-prior", "0"]) == 0
     assert capsys.readouterr().out.count("  Q: ") == 1
     with pytest.raises(SystemExit) as exit_info:
         main([*ask, "--rerank-depth", "-1"])
     assert exit_info.value.code == 2 and "--rerank-depth: must be 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main([*ask, "--length-prior", "-0.5"])
+    assert exit_info.value.code == 2 and "--length-prior: must be 0 (off) or more" in capsys.readouterr().err
 
 
 def test_bad_pdf_is_a_clear_cli_error(tmp_path, capsys):

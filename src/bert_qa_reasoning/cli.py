@@ -183,6 +183,8 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--score-threshold: must be between 0 and 1, got {args.score_threshold}")
     if args.rerank_depth is not None and args.rerank_depth < 0:
         parser.error(f"--rerank-depth: must be 0 (no re-ranking) or more, got {args.rerank_depth}")
+    if args.length_prior is not None and args.length_prior < 0:
+        parser.error(f"--length-prior: must be 0 (off) or more, got {args.length_prior}")
     if not os.path.isdir(args.index):
         parser.error(f"--index: no passage index at {args.index}; build one with `bert-qa-reasoning index`")
     from transformers import pipeline
@@ -197,6 +199,7 @@ def run_ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         retriever=args.retriever,
         score_threshold=args.score_threshold,
         rerank_depth=args.rerank_depth,
+        length_prior=args.length_prior,
     )
     for n, (question, answers) in enumerate(zip(questions, results)):
         if not answers:
@@ -351,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="passages retrieved and re-ranked by the reader before the best 3 are read (default 10; 0: off)",
+    )
+    ask.add_argument(
+        "--length-prior",
+        type=float,
+        metavar="B",
+        help="add B x log(tokens) to each span's score, for longer answers (default 0.25; 0: off, SQuAD-style)",
     )
     ask.add_argument(
         "--highlight",
