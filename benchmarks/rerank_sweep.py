@@ -29,18 +29,10 @@ def reader_margins(qa, index, questions: list[str], depth: int) -> list[tuple[li
     """Each question's `depth` hits and the reader's margin in each (best span logit - null logit; -inf: none)."""
     qa.attach_index(index)
     options = qa._options({"rerank_depth": 0, "top_k_passages": depth})
-    question_ids = qa.tokenizer(questions, add_special_tokens=False)["input_ids"]
-    read = qa._retrieve_and_read(index, questions, question_ids, qa._default_retriever(index), options, 64)
-    out = []
-    for hits, windows in read:
-        best = np.full(len(hits), -np.inf)
-        null = np.full(len(hits), np.inf)
-        for w in windows:
-            if len(w["span_scores"]):
-                best[w["hit"]] = max(best[w["hit"]], float(w["span_scores"].max()))
-            null[w["hit"]] = min(null[w["hit"]], w["null_logit"])
-        out.append((hits, np.where(np.isfinite(best), best - np.where(np.isfinite(null), null, 0), -np.inf)))
-    return out
+    read = qa._retrieve_and_read(
+        index, questions, qa._question_ids(questions), qa._default_retriever(index), options, 64
+    )
+    return [(hits, qa.reader_margins(len(hits), windows)) for hits, windows in read]
 
 
 def hit_at_1(read, is_gold, depth: int, weight: float) -> float:

@@ -360,9 +360,8 @@ class PackedGraphs:
             else:
                 while len(self.inference) >= MAX_INFERENCE_GRAPHS:
                     oldest = next(iter(self.inference))
-                    if self.calls - self.last_used[oldest] <= EVICT_AFTER_CALLS:  # every graph is in use:
-                        if not any(k[0] == input_key for k in self.inference):  # this size runs eagerly
-                            del self.inference_inputs[input_key]
+                    if self.calls - self.last_used[oldest] <= EVICT_AFTER_CALLS:
+                        self._release_buffers(input_key)  # every graph is in use: this size runs eagerly
                         return None
                     self._evict_oldest(keep=input_key)
                 try:
@@ -382,19 +381,25 @@ class PackedGraphs:
             return hidden
 
     def _evict_oldest(self, keep: tuple) -> None:
-        """Drops the least recently used inference graph, and the static inputs and output buffer no other graph
-        reads (never those of `keep`, the input key being served)."""
+        """Drops the least recently used inference graph, and the buffers no other graph reads (never those of
+        `keep`, the input key being served)."""
         key = next(iter(self.inference))
         del self.inference[key]
         del self.last_used[key]
         self.evicted_graphs += 1
-        input_key = key[0]
-        if input_key != keep and not any(k[0] == input_key for k in self.inference):
-            self.inference_inputs.pop(input_key, None)
-            batch, width = input_key[:2]
-            if not any(k[:2] == (batch, width) for k in self.inference_inputs):
-                for out_key in [k for k in self.inference_outputs if k[:2] == (batch, width)]:
-                    del self.inference_outputs[out_key]
+        if key[0] != keep:
+            self._release_buffers(key[0])
+
+    def _release_buffers(self, input_key: tuple) -> None:
+        """Drops the static inputs of `input_key` when no graph reads them, and then the output buffers of its
+        (B, W) when no static inputs of that (B, W) are left."""
+        if any(k[0] == input_key for k in self.inference):
+            return
+        self.inference_inputs.pop(input_key, None)
+        batch, width = input_key[:2]
+        if not any(k[:2] == (batch, width) for k in self.inference_inputs):
+            for out_key in [k for k in self.inference_outputs if k[:2] == (batch, width)]:
+                del self.inference_outputs[out_key]
 
     def _capture_inference(
         self,

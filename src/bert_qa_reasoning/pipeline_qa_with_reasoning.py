@@ -89,6 +89,11 @@ def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
+def _n_best(options: dict[str, Any]) -> int:
+    """Candidate spans kept per window: enough for `top_k` distinct answers."""
+    return max(20, 2 * options["top_k"] + 10)
+
+
 def packaged_retriever_path() -> str | None:
     """The sentence-embedding retriever that ships with the demo and test extras (all-MiniLM-L6-v2), or None."""
     try:
@@ -143,8 +148,9 @@ class QAWithReasoningPipeline(Pipeline):
     `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it),
     `retrieval_temperature` (0.2; how much the retrieval ranking weighs against the reader, see `score`),
     `length_prior` (0.25; each span's logit gains this times log(its length in tokens), so that answers are not
-    cut shorter than people write them; 0 turns it off), `rerank_depth` (10; over a pool or index, this many passages are retrieved and read, and the reader re-ranks
-    them before the best `top_k_passages` give the answers, see `_rerank`; 0 turns it off),
+    cut shorter than people write them; 0 turns it off), `rerank_depth` (10; over a pool or index, this many
+    passages are retrieved and read, and the reader re-ranks them before the best `top_k_passages` give the
+    answers, see `_rerank`; 0 turns it off),
     `score_threshold` (None; answers scoring below it are dropped, so a question may get fewer than `top_k`, or
     none), `batch_size`.
     Construction-only: `fast_path` (default: on CUDA in float16/bfloat16, our model runs its varlen path with CUDA
@@ -393,11 +399,13 @@ class QAWithReasoningPipeline(Pipeline):
         if index is None:
             hits = [[] for _ in questions]
         elif options["rerank_depth"] > top_k and len(index) > top_k:
-            question_ids = self.tokenizer([q.strip() for q in questions], add_special_tokens=False)[
-                "input_ids"
-            ]
             read = self._retrieve_and_read(
-                index, questions, question_ids, retriever, {**options, "top_k_passages": top_k}, 16
+                index,
+                questions,
+                self._question_ids(questions),
+                retriever,
+                {**options, "top_k_passages": top_k},
+                16,
             )
             hits = [h for h, _ in read]
         else:
@@ -426,15 +434,26 @@ class QAWithReasoningPipeline(Pipeline):
         self._run_windows(
             [w for _, ws in work for w in ws],
             batch_size,
-            n_best=max(
-                20, 2 * options["top_k"] + 10
-            ),  # enough candidates per window for top_k distinct answers
+            n_best=_n_best(options),
             max_answer_len=options["max_answer_len"],
         )
         return [
             self._rerank(hits, windows, keep) if len(hits) > keep else (hits, windows)
             for hits, windows in work
         ]
+
+    @staticmethod
+    def reader_margins(n_hits: int, windows: list[dict]) -> np.ndarray:
+        """`(n_hits,)`: per read passage, its best span logit minus its null logit (the lowest over its windows, as
+        for the null answer); `-inf` for a passage the reader found no span in."""
+        best = np.full(n_hits, -np.inf)
+        null = np.full(n_hits, np.inf)
+        for w in windows:
+            if len(w["span_scores"]):
+                best[w["hit"]] = max(best[w["hit"]], float(w["span_scores"].max()))
+            null[w["hit"]] = min(null[w["hit"]], w["null_logit"])
+        found = np.isfinite(best) & np.isfinite(null)
+        return np.where(found, best - np.where(found, null, 0.0), -np.inf)
 
     @staticmethod
     def _rerank(hits: list[dict], windows: list[dict], keep: int) -> tuple[list[dict], list[dict]]:
@@ -444,17 +463,10 @@ class QAWithReasoningPipeline(Pipeline):
         its windows, as for the null answer), plus `RERANK_RETRIEVAL_WEIGHT` times its retrieval score standardised
         over the question's candidates. A passage the reader finds nothing in comes last. Windows are renumbered to
         the kept hits' new ranks; the others are dropped."""
-        n = len(hits)
-        best = np.full(n, -np.inf)
-        null = np.full(n, np.inf)
-        for w in windows:
-            if len(w["span_scores"]):
-                best[w["hit"]] = max(best[w["hit"]], float(w["span_scores"].max()))
-            null[w["hit"]] = min(null[w["hit"]], w["null_logit"])
+        margin = QAWithReasoningPipeline.reader_margins(len(hits), windows)
         retrieval = np.array([h["score"] for h in hits], dtype=np.float64)
         z = (retrieval - retrieval.mean()) / (retrieval.std() + 1e-6)
-        found = np.isfinite(best) & np.isfinite(null)
-        score = np.where(found, best - np.where(found, null, 0.0) + RERANK_RETRIEVAL_WEIGHT * z, -np.inf)
+        score = np.where(np.isfinite(margin), margin + RERANK_RETRIEVAL_WEIGHT * z, -np.inf)
         order = np.argsort(-score, kind="stable")[:keep]
         rank = {int(old): new for new, old in enumerate(order)}
         kept = [{**hits[i], "rerank_score": float(score[i])} for i in order]
@@ -500,6 +512,10 @@ class QAWithReasoningPipeline(Pipeline):
             if not q.strip():
                 raise ValueError("qa-with-reasoning: empty question; ask something.")
         return list(questions)
+
+    def _question_ids(self, questions: list[str]) -> list[list[int]]:
+        """Every question's token ids (no special tokens), in one tokenizer call."""
+        return self.tokenizer([q.strip() for q in questions], add_special_tokens=False)["input_ids"]
 
     def preprocess(self, inputs: dict[str, Any], **options) -> list[dict[str, Any]]:
         """Windows (question + passage slice) for one question and its retrieved passages. Only the question is
@@ -844,7 +860,7 @@ class QAWithReasoningPipeline(Pipeline):
         groups = self._groups(questions, context, pool)  # [(index, [question positions], pairs?)]
         results: list[list[dict[str, Any]] | None] = [None] * len(questions)
         # every question of the call tokenized in one batch (passages were tokenized when indexed)
-        question_ids = self.tokenizer([q.strip() for q in questions], add_special_tokens=False)["input_ids"]
+        question_ids = self._question_ids(questions)
         work = []
         for index, positions, paired in groups:
             if index is None or not any(t.strip() for t in index.texts):
@@ -880,9 +896,7 @@ class QAWithReasoningPipeline(Pipeline):
         self._run_windows(
             unread,
             batch_size,
-            n_best=max(
-                20, 2 * options["top_k"] + 10
-            ),  # enough candidates per window for top_k distinct answers
+            n_best=_n_best(options),
             max_answer_len=options["max_answer_len"],
         )
         for i, index, hits, windows in work:
