@@ -32,7 +32,7 @@ def reader_margins(qa, index, questions: list[str], depth: int) -> list[tuple[li
     read = qa._retrieve_and_read(
         index, questions, qa._question_ids(questions), qa._default_retriever(index), options, 64
     )
-    return [(hits, qa.reader_margins(len(hits), windows)) for hits, windows in read]
+    return [(hits, qa.reader_margins(len(hits), windows)) for hits, windows, _ in read]
 
 
 def hit_at_1(read, is_gold, depth: int, weight: float) -> float:

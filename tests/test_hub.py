@@ -88,6 +88,7 @@ EXPECTED = {
     "packing.py",
     "cuda_graphs.py",
     "evidence.py",
+    "table_answers.py",
     "features.py",
     "retrieval.py",
     "windows.py",

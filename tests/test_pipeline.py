@@ -497,3 +497,26 @@ def test_an_index_with_tokens_of_another_tokenizer_is_tokenized_again(pipe):
         pipe.index = None
     assert index.tokens.fingerprint != "0" * 16
     assert [a["answer"] for a in answers] == [a["answer"] for a in expected]
+
+
+def test_a_comparison_over_table_rows_is_answered_from_the_numbers(pipe):
+    from tests.test_table_answers import ROWS
+
+    prose = (
+        "Some states may reflect lower than expected numbers for handgun checks because of state permit laws."
+    )
+    pool = [prose, *ROWS]
+    question = "Who logged more total checks, Illinois or Indiana?"
+    (answer,) = pipe(question=question, context=pool)
+    assert answer["answer"] == "Indiana" and answer["passage_id"] == 2
+    assert answer["passage"][answer["start"] : answer["end"]] == "Indiana"
+    assert answer["comparison"]["column"] == "Totals" and answer["comparison"]["op"] == "max"
+    assert [r["label"] for r in answer["comparison"]["rows"]] == ["Indiana", "Illinois"]
+    answers = pipe(question=question, context=pool, top_k=3)
+    assert answers[0]["answer"] == "Indiana" and sum(a["score"] for a in answers) <= 1.0 + 1e-6
+    assert all("comparison" not in a for a in answers[1:])
+    # turned off, or a question that compares nothing: the reader answers
+    assert "comparison" not in pipe(question=question, context=pool, compare_tables=False)[0]
+    assert "comparison" not in pipe(question="How many permit checks did Indiana record?", context=pool)[0]
+    with pytest.raises(ValueError, match="compare_tables"):
+        pipe(question=question, context=pool, compare_tables="yes")

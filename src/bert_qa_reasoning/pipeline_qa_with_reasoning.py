@@ -21,6 +21,7 @@ from .configuration_bert_qa_reasoning import DEFAULT_REASONING_LABELS
 from .evidence import reasoning_evidence
 from .features import top_spans
 from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex, encoder_fingerprint
+from .table_answers import compare_rows, tables_of
 from .windows import TokenCache, build_windows, pair_template
 
 logger = logging.get_logger(__name__)
@@ -32,6 +33,9 @@ _SPAN_CACHE_SIZE = 200_000  # answer spans remembered per index (a few hundred b
 # its retrieval score standardised over the question's candidates. Chosen on SQuAD validation by hit@1
 # (benchmarks/rerank_sweep.py).
 RERANK_RETRIEVAL_WEIGHT = 4.0
+# A comparison answered from a table's numbers (`table_answers.compare_rows`) takes this share of the probability; the
+# reader's answers share the rest. The numbers decide, but the column and the rows are matched by their words.
+TABLE_COMPARISON_SCORE = 0.9
 LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
 
 # A span's logit gains this times log(its length in tokens): SQuAD-trained readers cut the longer answers people
@@ -53,6 +57,7 @@ _DEFAULTS = {
     "length_prior": LENGTH_PRIOR,
     "align_to_words": True,
     "score_threshold": None,
+    "compare_tables": True,
 }
 
 
@@ -152,7 +157,10 @@ class QAWithReasoningPipeline(Pipeline):
     passages are retrieved and read, and the reader re-ranks them before the best `top_k_passages` give the
     answers, see `_rerank`; 0 turns it off),
     `score_threshold` (None; answers scoring below it are dropped, so a question may get fewer than `top_k`, or
-    none), `batch_size`.
+    none), `compare_tables` (True; over a pool or index, a question that compares the rows of a table the retrieval
+    found, "Which state had the most permit checks?" or "Who logged more, Illinois or Indiana?", is answered from
+    the table's numbers, see `table_answers`; its answer comes first, with `comparison` saying which column and
+    rows were compared), `batch_size`.
     Construction-only: `fast_path` (default: on CUDA in float16/bfloat16, our model runs its varlen path with CUDA
     graphs; `False` keeps the model's attention as loaded), `index`, `retriever_model` (a sentence-embedding
     checkpoint for the dense retriever; by
@@ -315,6 +323,10 @@ class QAWithReasoningPipeline(Pipeline):
             raise ValueError(
                 f"qa-with-reasoning: retrieval_temperature must be a positive number, got {temperature!r}."
             )
+        if not isinstance(options["compare_tables"], bool):
+            raise ValueError(
+                f"qa-with-reasoning: compare_tables must be True or False, got {options['compare_tables']!r}."
+            )
         if options["retriever"] is not None and options["retriever"] not in RETRIEVERS:
             raise ValueError(
                 f"qa-with-reasoning: unknown retriever {options['retriever']!r}; choose from {list(RETRIEVERS)}."
@@ -407,7 +419,7 @@ class QAWithReasoningPipeline(Pipeline):
                 {**options, "top_k_passages": top_k},
                 16,
             )
-            hits = [h for h, _ in read]
+            hits = [h for h, _, _ in read]
         else:
             hits = self._search(index, questions, retriever, top_k)
         return hits[0] if isinstance(question, str) else hits
@@ -420,10 +432,10 @@ class QAWithReasoningPipeline(Pipeline):
         retriever: str,
         options: dict[str, Any],
         batch_size: int,
-    ) -> list[tuple[list[dict], list[dict]]]:
+    ) -> list[tuple[list[dict], list[dict], list[dict]]]:
         """Retrieves `max(top_k_passages, rerank_depth)` passages per question, reads them all in one batch, and,
         when there were more than `top_k_passages`, keeps the `top_k_passages` best by `_rerank`. Returns each
-        question's (hits, windows), the windows read and decoded."""
+        question's (hits kept, their windows read and decoded, every hit retrieved)."""
         keep = options["top_k_passages"]
         depth = max(keep, options["rerank_depth"])
         hits_all = self._search(index, questions, retriever, depth)
@@ -438,7 +450,7 @@ class QAWithReasoningPipeline(Pipeline):
             max_answer_len=options["max_answer_len"],
         )
         return [
-            self._rerank(hits, windows, keep) if len(hits) > keep else (hits, windows)
+            (*(self._rerank(hits, windows, keep) if len(hits) > keep else (hits, windows)), hits)
             for hits, windows in work
         ]
 
@@ -672,6 +684,58 @@ class QAWithReasoningPipeline(Pipeline):
             "reasoning_source": "labeler",
         }
 
+    @staticmethod
+    def _table_answer(question: str, index: PassageIndex, retrieved: list[dict]) -> dict[str, Any] | None:
+        """The answer to a comparison over the rows of a table that retrieval found (`table_answers.compare_rows`),
+        or None. Tables are tried in the order their rows were retrieved; the index's tables are parsed once and
+        kept on it."""
+        cached = index.__dict__.get("_tables")
+        if cached is None:
+            cached = index.__dict__["_tables"] = tables_of(index.passages)
+        tables, table_of = cached
+        tried = set()
+        for hit in retrieved:
+            t = table_of.get(hit["passage_id"])
+            if t is None or t in tried:
+                continue
+            tried.add(t)
+            found = compare_rows(question, tables[t])
+            if found is None:
+                continue
+            row = found["row"]
+            passage = index.passages[row.passage_id]
+            start, end = row.label_start, row.label_start + len(row.label)
+            scores = {h["passage_id"]: h["score"] for h in retrieved}
+            return {
+                "answer": row.label,
+                "start": start,
+                "end": end,
+                "passage_id": row.passage_id,
+                "passage": passage["text"],
+                "source": passage.get("source"),
+                "page": passage.get("page"),
+                "retrieval_score": scores.get(row.passage_id),
+                "score": TABLE_COMPARISON_SCORE,
+                "locations": [
+                    {
+                        "passage_id": row.passage_id,
+                        "start": start,
+                        "end": end,
+                        "source": passage.get("source"),
+                        "page": passage.get("page"),
+                    }
+                ],
+                "comparison": {
+                    "column": found["column"],
+                    "op": found["op"],
+                    "rows": [
+                        {"label": r.label, "value": v, "passage_id": r.passage_id}
+                        for r, v in found["ranked"][:5]
+                    ],
+                },
+            }
+        return None
+
     def postprocess(self, model_outputs: dict[str, Any], **options) -> list[dict[str, Any]]:
         """Scores and merges the spans of one question's windows into `top_k` answers."""
         index: PassageIndex = model_outputs["index"]
@@ -771,12 +835,26 @@ class QAWithReasoningPipeline(Pipeline):
                 "locations": [location],
             }
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
+        reader_share = 1.0  # what the reader's answers share of the probability
+        retrieved = model_outputs.get("retrieved")
+        table = (
+            self._table_answer(model_outputs.get("question", ""), index, retrieved)
+            if options["compare_tables"] and retrieved
+            else None
+        )
+        if table is not None:  # the table's numbers answer it: the reader's answers follow
+            key = " ".join(table["answer"].lower().split())
+            answers = [a for a in answers if " ".join(a["answer"].lower().split()) != key]
+            reader_share = 1.0 - TABLE_COMPARISON_SCORE
+            for a in answers:
+                a["score"] *= reader_share
+            answers.insert(0, table)
         if not answers and not options["handle_impossible_answer"]:
             answers = [_empty_answer(0.0)]  # every span was punctuation: no answer found
         answers = answers[: options["top_k"]]
         if options["handle_impossible_answer"]:
             # The null answer is offered beside the top_k answers (as Haystack's reader does), in score order.
-            null_prob = math.exp(min(null_logits) - top) / z
+            null_prob = reader_share * math.exp(min(null_logits) - top) / z
             answers.append(_empty_answer(null_prob))
             answers.sort(key=lambda a: a["score"], reverse=True)
         out = []
@@ -880,7 +958,7 @@ class QAWithReasoningPipeline(Pipeline):
                         "hits": hits,
                         "index": index,
                     }
-                    work.append((i, index, hits, self.preprocess(inputs, **options)))
+                    work.append((i, index, hits, self.preprocess(inputs, **options), None))
                 continue
             retriever = options["retriever"] or self._default_retriever(index)
             read = self._retrieve_and_read(
@@ -891,17 +969,26 @@ class QAWithReasoningPipeline(Pipeline):
                 options,
                 batch_size,
             )
-            work.extend((i, index, hits, windows) for i, (hits, windows) in zip(positions, read))
-        unread = [w for *_, ws in work for w in ws if "span_scores" not in w]
+            work.extend(
+                (i, index, hits, windows, retrieved) for i, (hits, windows, retrieved) in zip(positions, read)
+            )
+        unread = [w for _, _, _, ws, _ in work for w in ws if "span_scores" not in w]
         self._run_windows(
             unread,
             batch_size,
             n_best=_n_best(options),
             max_answer_len=options["max_answer_len"],
         )
-        for i, index, hits, windows in work:
+        for i, index, hits, windows, retrieved in work:
             results[i] = self.postprocess(
-                {"index": index, "hits": hits, "windows": windows, "question": questions[i]}, **options
+                {
+                    "index": index,
+                    "hits": hits,
+                    "windows": windows,
+                    "question": questions[i],
+                    "retrieved": retrieved,
+                },
+                **options,
             )
         return results[0] if single else results
 
