@@ -55,3 +55,15 @@ def test_the_cue_nearest_the_answer_wins_and_weak_cues_are_a_fallback():
 def test_an_answer_over_two_sentences_gets_both():
     text = "One. Two three. Four."
     assert answer_sentence(text, text.index("One"), text.index("three") + 5) == (0, len(text) - len(" Four."))
+
+
+def test_cues_keep_their_case_and_offsets_where_lower_casing_moves_them():
+    from bert_qa_reasoning.evidence import find_cue
+
+    text = "Sales fell. Because Of the storm, LARGER THAN expected losses followed."
+    cue = find_cue(text, (12, len(text)), (20, 32), "causal")
+    assert cue == {"text": "Because Of", "start": 12, "end": 22}
+    # "İ" lowers to two characters: the offsets are still the original text's
+    text = "İİ İstanbul is larger than Ankara because of trade."
+    cue = find_cue(text, (0, len(text)), (27, 33), "comparative")
+    assert text[cue["start"] : cue["end"]] == cue["text"] == "larger than"

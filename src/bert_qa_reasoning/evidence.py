@@ -74,6 +74,17 @@ WEAK_COMPARATIVE_CUES = _words(r"however|but|although|while|respectively|before|
 CUES = {"causal": (CAUSAL_CUES, WEAK_CAUSAL_CUES), "comparative": (COMPARATIVE_CUES, WEAK_COMPARATIVE_CUES)}
 
 
+def _lowercase_form(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same cue pattern for lower-cased text, case-sensitive and anchored at word starts: the same matches,
+    five to eight times faster (every alternative starts with a word character, so `\b` there is a word start;
+    checked on all SQuAD paragraphs)."""
+    inner = pattern.pattern[len(r"\b(?:") : -len(r")\b")]
+    return re.compile(rf"(?<!\w)(?=\w)(?:{inner})\b")
+
+
+_LOWERCASE_CUES = {name: tuple(_lowercase_form(p) for p in tiers) for name, tiers in CUES.items()}
+
+
 _NEXT_CHARACTER = re.compile(r"\s*(\S)")
 
 
@@ -123,9 +134,12 @@ def find_cue(
     sentence has none. A cue that overlaps the answer counts (an answer "larger than Lyon" carries its own cue);
     among several the nearest to the answer wins, the earlier one on ties.
     """
-    for pattern in CUES.get(reasoning, ()):
+    haystack, tiers = text.lower(), _LOWERCASE_CUES.get(reasoning, ())
+    if len(haystack) != len(text):  # lower-casing moved the offsets ("İ" lowers to two characters)
+        haystack, tiers = text, CUES.get(reasoning, ())
+    for pattern in tiers:
         best, best_distance = None, None
-        for match in pattern.finditer(text, *sentence):
+        for match in pattern.finditer(haystack, *sentence):
             start, end = match.start(), match.end()
             if start < answer[1] and answer[0] < end:
                 distance = 0

@@ -61,6 +61,7 @@ _DEFAULTS = {
 }
 
 
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: the characters of str.isalnum
 _CITATION = re.compile(
     r"(?:\s*\[\d+(?:\s*[,–-]\s*\d+)*\]|\s+\(\d+\))$"
 )  # "[56]", "[3, 4]", " (2)" at the end
@@ -611,9 +612,17 @@ class QAWithReasoningPipeline(Pipeline):
                     max_answer_len,
                 )
                 null = out["start_logits"][:, 0].float() + out["end_logits"][:, 0].float()  # (B,)
-                reasoning = out["reasoning_logits"].float() if "reasoning_logits" in out else None
-            scores, starts, ends, null = (t.cpu().numpy() for t in (scores, starts, ends, null))
-            reasoning = reasoning.cpu() if reasoning is not None else None
+                # token positions are exact in float32
+                parts = [scores, starts.float(), ends.float(), null[:, None]]
+                if "reasoning_logits" in out:
+                    parts.append(out["reasoning_logits"].float())  # (B, labels)
+                # one copy to the host, one wait: (B, 3 * n_best + 1 [+ labels])
+                packed = torch.cat(parts, dim=1).cpu().numpy()
+            n = scores.shape[1]
+            scores = packed[:, :n]
+            starts, ends = packed[:, n : 2 * n].astype(np.int64), packed[:, 2 * n : 3 * n].astype(np.int64)
+            null = packed[:, 3 * n]
+            reasoning = packed[:, 3 * n + 1 :] if "reasoning_logits" in out else None
             for j, w in enumerate(batch):
                 window = w["window"]
                 keep = np.isfinite(scores[j])
@@ -630,10 +639,13 @@ class QAWithReasoningPipeline(Pipeline):
     def _align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
         """Widens a span to whole words. Scripts written without spaces (CJK) have no words to widen to: there each
         character stands alone, as tokenizers split them."""
-        while start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
-            start -= 1
-        while end < len(text) and _word_char(text[end - 1]) and _word_char(text[end]):
-            end += 1
+        # most spans already sit on word edges: one isalnum test each side says so without the loops
+        if start > 0 and text[start - 1].isalnum():
+            while start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
+                start -= 1
+        if end < len(text) and text[end].isalnum():
+            while end < len(text) and _word_char(text[end - 1]) and _word_char(text[end]):
+                end += 1
         return start, end
 
     @staticmethod
@@ -653,7 +665,7 @@ class QAWithReasoningPipeline(Pipeline):
             start, end = self._align_to_words(text, start, end)
         start, end = _trim_edges(text, start, end)
         answer = text[start:end]
-        if not any(ch.isalnum() for ch in answer):
+        if not (answer and (answer[0].isalnum() or answer[-1].isalnum() or _ALNUM.search(answer))):
             return False
         page = row.get("page")
         if isinstance(page, int):  # a passage over a page break: the answer's own page
@@ -665,10 +677,11 @@ class QAWithReasoningPipeline(Pipeline):
         without one, the rule-based labeler's label (`reasoning_source` says which)."""
         if windows and "reasoning_logits" in windows[0]:
             labels = list(self.model.config.reasoning_labels)
-            logits = torch.stack([w["reasoning_logits"] for w in windows]).mean(0)
-            probs = torch.softmax(logits, dim=-1).tolist()
+            logits = np.mean([w["reasoning_logits"] for w in windows], axis=0, dtype=np.float32)  # (labels,)
+            exp = np.exp(logits - logits.max())
+            probs = (exp / exp.sum()).tolist()
             return {
-                "reasoning": labels[int(torch.tensor(probs).argmax())],
+                "reasoning": labels[int(np.argmax(probs))],
                 "reasoning_scores": {name: round(p, 6) for name, p in zip(labels, probs)},
                 "reasoning_source": "model",
             }
@@ -744,19 +757,23 @@ class QAWithReasoningPipeline(Pipeline):
         # Retrieval evidence: a softmax over the read passages' retrieval scores (constant for a single passage). For
         # re-ranked passages, their re-rank score in units of the standardised retrieval score (chosen on our
         # development sets: SQuAD validation F1 60.5 vs 60.4, PDF F1 46.7 vs 45.6; benchmarks/RESULTS.md).
-        retrieval = torch.tensor(
+        retrieval = np.array(
             [
                 h["rerank_score"] / RERANK_RETRIEVAL_WEIGHT if "rerank_score" in h else h["score"]
                 for h in hits
             ],
-            dtype=torch.float32,
+            dtype=np.float32,
         )
-        retrieval_log_prior = torch.log_softmax(retrieval / options["retrieval_temperature"], dim=0)
+        retrieval = retrieval / np.float32(options["retrieval_temperature"])
+        if len(retrieval):  # log_softmax
+            retrieval = retrieval - retrieval.max()
+            retrieval = retrieval - np.log(np.exp(retrieval).sum())
+        retrieval_log_prior = retrieval.tolist()
         candidates: list[tuple[float, int, int, int]] = []  # (logit, hit, start, end)
         null_logits: list[float] = []
         length_prior = options["length_prior"]
         for w in windows:
-            prior = float(retrieval_log_prior[w["hit"]])
+            prior = retrieval_log_prior[w["hit"]]
             scores = w["span_scores"] + prior
             if length_prior:  # hand-written answers run longer than SQuAD's: log(tokens) shifts towards them
                 scores = scores + length_prior * np.log(w["span_tokens"])
@@ -801,6 +818,12 @@ class QAWithReasoningPipeline(Pipeline):
             if span is False:
                 continue  # a span of punctuation alone ('.', '—') is never an answer
             start, end, answer, key, page = span
+            entry = merged.get(key)
+            # A span overlapping a better one of the same passage is a variant of it ("Executive Order 13702" /
+            # "Order 13702"): it takes no place of the top_k (Haystack's overlap rule). Adding its probability to
+            # the better one re-ranked answers and lost top-1 F1 on our PDF set, so it is dropped.
+            if entry is None and any(p_id == passage_id and s < end and start < e for p_id, s, e in kept):
+                continue
             prob = math.exp(logit - top) / z
             location = {
                 "passage_id": passage_id,
@@ -809,16 +832,10 @@ class QAWithReasoningPipeline(Pipeline):
                 "source": row.get("source"),
                 "page": page,
             }
-            entry = merged.get(key)
             if entry is not None:  # the same answer found again, less sure (candidates come best first)
                 entry["score"] += prob
                 if location not in entry["locations"]:
                     entry["locations"].append(location)
-                continue
-            # A span overlapping a better one of the same passage is a variant of it ("Executive Order 13702" /
-            # "Order 13702"): it takes no place of the top_k (Haystack's overlap rule). Adding its probability to
-            # the better one re-ranked answers and lost top-1 F1 on our PDF set, so it is dropped.
-            if any(p_id == passage_id and s < end and start < e for p_id, s, e in kept):
                 continue
             kept.append((passage_id, start, end))
             # The strongest location is the one reported: the first, as candidates come best first.
