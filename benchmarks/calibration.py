@@ -96,10 +96,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="questions per split (a quick run)")
     parser.add_argument(
         "--splits",
-        nargs="+",
+        nargs="*",
         default=["validation", "test"],
         choices=["validation", "test"],
-        help="SQuAD splits to run (choosing needs validation)",
+        help="SQuAD splits to run (choosing needs validation; none: the PDF set alone)",
     )
     parser.add_argument("--out", help="write the figures as JSON here")
     args = parser.parse_args()

@@ -25,6 +25,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--pdfs", default=os.path.join("..", "shared", "data", "pdfs"))
+    parser.add_argument("--model", help="the reader (default: the shipped reference model)")
+    parser.add_argument("--length-prior", type=float, help="the pipeline's length_prior (default: its own)")
     parser.add_argument("--retriever-model", default=None, help="'none' for no sentence-embedding model")
     parser.add_argument("--retriever", default=None, help="force one retriever (bm25, dense, hybrid, cls)")
     parser.add_argument(
@@ -49,7 +51,10 @@ def main() -> None:
     passages = load_pdf_qa([os.path.join(args.pdfs, f) for f in files], name="passages")
     retriever_model = False if args.retriever_model == "none" else args.retriever_model
     qa = pipeline(
-        "qa-with-reasoning", model=bert_qa_reasoning.reference_model_path(), retriever_model=retriever_model
+        "qa-with-reasoning",
+        model=args.model or bert_qa_reasoning.reference_model_path(),
+        retriever_model=retriever_model,
+        **({} if args.length_prior is None else {"length_prior": args.length_prior}),
     )
     start = time.time()
     index = qa.build_index(passages, retrievers=("bm25", "dense", "cls") if args.qa_encoder_dense else None)

@@ -105,7 +105,8 @@ def main() -> None:
         help="variant:seed[,seed...] with variant hf or ours-<sdpa|varlen|varlengraphs>[+ctx][+w<weight>][+bal] "
         "(+ctx: span loss over context positions; +w: reasoning loss weight; +bal: class-balanced reasoning loss; "
         "+sqrtbal: square roots of the balanced weights; +hand: reasoning labels from the hand-labelled rows only; "
-        "+noattn: no attention-probability dropout)",
+        "+noattn: no attention-probability dropout; +up<k>: the hand-labelled rows k times in the training data; "
+        "+ep<n>: n epochs for this run)",
     )
     parser.add_argument("--skip-retrieval", action="store_true")
     parser.add_argument(
@@ -164,6 +165,12 @@ def main() -> None:
     train_feats = rows_of(
         prepare_train_features(columns(train_rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID)
     )
+    hand_only = [r for r in train_rows if r["id"].startswith("bqr-")]
+    hand_only_feats = (
+        rows_of(prepare_train_features(columns(hand_only), tokenizer, 384, 128, reasoning_label2id=LABEL2ID))
+        if hand_only
+        else []
+    )
     class_weights = balanced_class_weights([f["reasoning_labels"] for f in train_feats], len(LABEL2ID))
     print(f"# balanced reasoning class weights {class_weights}", flush=True)
     # +hand: the reasoning head learns from the hand-labelled rows only (SQuAD rows keep their spans, lose labels)
@@ -185,6 +192,12 @@ def main() -> None:
     ]
     for variant, seed in runs:
         torch.manual_seed(seed)
+        run_feats, epochs = train_feats, args.epochs
+        for option in variant.split("+")[1:]:
+            if option.startswith("up"):  # the hand-labelled questions k times
+                run_feats = train_feats + hand_only_feats * (int(option[2:]) - 1)
+            elif option.startswith("ep"):
+                epochs = float(option[2:])
         if variant == "hf":
             model = BertForQuestionAnswering.from_pretrained(args.backbone, dtype=torch.float32)
             keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
@@ -206,6 +219,8 @@ def main() -> None:
                     pass  # see the training set below
                 elif option == "noattn":
                     overrides["attention_probs_dropout_prob"] = 0.0
+                elif option.startswith(("up", "ep")):
+                    pass  # training data and epochs, above
                 elif option.startswith("w"):
                     overrides["reasoning_loss_weight"] = float(option[1:])
                 else:
@@ -227,11 +242,11 @@ def main() -> None:
             )
         targs = TrainingArguments(
             output_dir=os.path.join(args.out, f"{variant}-{seed}"),
-            num_train_epochs=args.epochs,
+            num_train_epochs=epochs,
             learning_rate=args.lr,
             per_device_train_batch_size=args.batch_size,
             per_device_eval_batch_size=128,
-            warmup_steps=int(0.1 * args.epochs * (len(train_feats) // args.batch_size)),
+            warmup_steps=int(0.1 * epochs * (len(run_feats) // args.batch_size)),
             weight_decay=0.01,
             bf16=torch.cuda.is_available(),
             use_cpu=not torch.cuda.is_available(),
@@ -246,7 +261,7 @@ def main() -> None:
         trainer = QAWithReasoningTrainer(
             model=model,
             args=targs,
-            train_dataset=ListDataset(hand_feats if "+hand" in variant else train_feats, keys),
+            train_dataset=ListDataset(hand_feats if "+hand" in variant else run_feats, keys),
             data_collator=collator,
             processing_class=tokenizer,
         )
