@@ -42,9 +42,6 @@ LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about 
 # write ("13702" for "Executive Order 13702"). Chosen on our PDF development set (benchmarks/length_prior_sweep.py);
 # it costs SQuAD F1 a little (validation -0.3, test -1.1): pass length_prior=0 for SQuAD-style short answers.
 LENGTH_PRIOR = 0.25
-# A span's logit loses this times the share of its content words that the question also has (answers seldom repeat
-# the question). Chosen on our development sets (benchmarks/overlap_penalty_sweep.py).
-OVERLAP_PENALTY = 0.0
 
 _DEFAULTS = {
     "top_k": 1,
@@ -58,7 +55,6 @@ _DEFAULTS = {
     "retrieval_temperature": 0.2,  # chosen on SQuAD validation (benchmarks/calibration.py)
     "rerank_depth": 10,  # chosen on SQuAD validation (benchmarks/rerank_sweep.py)
     "length_prior": LENGTH_PRIOR,
-    "overlap_penalty": OVERLAP_PENALTY,
     "align_to_words": True,
     "score_threshold": None,
     "compare_tables": True,
@@ -97,35 +93,6 @@ def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
             start += 1
         if (start, end) == before:
             return start, end
-
-
-# Function words and punctuation: a span's words that the question also uses are counted without these.
-_STOP_WORDS = (
-    "a an the of in on at to for from by with as and or but not no is are was were be been being it its this that "
-    "these those which who whom whose what when where why how than then there their they them he she his her we "
-    "our you your i do does did has have had can could would should will may might must about into over under "
-    "between after before during so such also only more most less very"
-)
-_PUNCTUATION = tuple(".,;:!?()[]{}\"'-–—/%$&*")
-
-
-def _question_overlap(window, first: np.ndarray, last: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """`(n,)`: for spans from passage token `first` to `last` (inclusive, positions among the window's passage
-    tokens), the share of their content tokens (not in `stop`) that the question also has. Answers seldom repeat
-    the question: a span that does is mostly the question's own premise ("obtain care from physicians enrolled in
-    Medicare" for "Why use physicians enrolled in Medicare?")."""
-    ids = window.input_ids
-    start = window.context_start
-    passage = ids[start : start + len(window.offsets)]  # (P,)
-    question = np.setdiff1d(
-        ids[:start], stop
-    )  # the question's content tokens (and the specials, never in a passage)
-    content = ~np.isin(passage, stop)  # (P,)
-    shared = content & np.isin(passage, question)  # (P,)
-    n_content = np.concatenate([[0], np.cumsum(content)])  # (P + 1,) prefix sums
-    n_shared = np.concatenate([[0], np.cumsum(shared)])
-    total = n_content[last + 1] - n_content[first]
-    return (n_shared[last + 1] - n_shared[first]) / np.maximum(total, 1)
 
 
 def _n_best(options: dict[str, Any]) -> int:
@@ -335,11 +302,6 @@ class QAWithReasoningPipeline(Pipeline):
         if isinstance(length_prior, bool) or not isinstance(length_prior, (int, float)) or length_prior < 0:
             raise ValueError(
                 f"qa-with-reasoning: length_prior must be a number >= 0 (0: off), got {length_prior!r}."
-            )
-        penalty = options["overlap_penalty"]
-        if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or penalty < 0:
-            raise ValueError(
-                f"qa-with-reasoning: overlap_penalty must be a number >= 0 (0: off), got {penalty!r}."
             )
         depth = options["rerank_depth"]
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
@@ -661,30 +623,17 @@ class QAWithReasoningPipeline(Pipeline):
             starts, ends = packed[:, n : 2 * n].astype(np.int64), packed[:, 2 * n : 3 * n].astype(np.int64)
             null = packed[:, 3 * n]
             reasoning = packed[:, 3 * n + 1 :] if "reasoning_logits" in out else None
-            stop = self._stop_ids()
             for j, w in enumerate(batch):
                 window = w["window"]
                 keep = np.isfinite(scores[j])
                 offsets = window.offsets
-                first, last = starts[j][keep] - window.context_start, ends[j][keep] - window.context_start
                 w["span_scores"] = scores[j][keep]
-                w["span_starts"] = offsets[first, 0]
-                w["span_ends"] = offsets[last, 1]
-                w["span_tokens"] = (last - first + 1).astype(np.float64)
-                w["span_overlap"] = _question_overlap(window, first, last, stop)
+                w["span_starts"] = offsets[starts[j][keep] - window.context_start, 0]
+                w["span_ends"] = offsets[ends[j][keep] - window.context_start, 1]
+                w["span_tokens"] = (ends[j][keep] - starts[j][keep] + 1).astype(np.float64)
                 w["null_logit"] = float(null[j])
                 if reasoning is not None:
                     w["reasoning_logits"] = reasoning[j]
-
-    def _stop_ids(self) -> np.ndarray:
-        """Token ids of function words and punctuation in this tokenizer (sorted): they do not count as the
-        question's words in `_question_overlap`."""
-        ids = self.__dict__.get("_stop_token_ids")
-        if ids is None:
-            text = _STOP_WORDS + " " + " ".join(_PUNCTUATION)
-            found = self.tokenizer([text, text.title()], add_special_tokens=False)["input_ids"]
-            ids = self.__dict__["_stop_token_ids"] = np.unique(np.concatenate([np.asarray(x) for x in found]))
-        return ids
 
     @staticmethod
     def _align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -823,14 +772,11 @@ class QAWithReasoningPipeline(Pipeline):
         candidates: list[tuple[float, int, int, int]] = []  # (logit, hit, start, end)
         null_logits: list[float] = []
         length_prior = options["length_prior"]
-        overlap_penalty = options["overlap_penalty"]
         for w in windows:
             prior = retrieval_log_prior[w["hit"]]
             scores = w["span_scores"] + prior
             if length_prior:  # hand-written answers run longer than SQuAD's: log(tokens) shifts towards them
                 scores = scores + length_prior * np.log(w["span_tokens"])
-            if overlap_penalty:  # answers seldom repeat the question's words
-                scores = scores - overlap_penalty * w["span_overlap"]
             candidates.extend(
                 zip(
                     scores.tolist(),
