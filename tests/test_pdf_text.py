@@ -168,6 +168,11 @@ def test_table_rows_name_their_columns(tmp_path):
         "Visitors Hunting: 205; Totals: 16,176."
     )
     assert len(rows) == 4
+    # the numbers are set flush right, "1,204" over "96" over "7": every row names the same columns
+    columns = {tuple(cell.split(": ")[0] for cell in row.split("; ")[1:]) for row in rows}
+    assert columns == {
+        ("Residents Fishing", "Residents Hunting", "Visitors Fishing", "Visitors Hunting", "Totals")
+    }
     body = " ".join(p.text for p in passages if "-row" not in p.id)
     assert "Figures are provisional" in body and "12,530" not in body  # the cells left the body
     assert all(page.text[p.start : p.end] == p.text for p in passages)

@@ -520,3 +520,26 @@ def test_a_comparison_over_table_rows_is_answered_from_the_numbers(pipe):
     assert "comparison" not in pipe(question="How many permit checks did Indiana record?", context=pool)[0]
     with pytest.raises(ValueError, match="compare_tables"):
         pipe(question=question, context=pool, compare_tables="yes")
+
+
+def test_a_table_in_a_pdf_answers_comparisons_end_to_end(pipe, tmp_path, capsys):
+    from bert_qa_reasoning import load_pdf_qa
+    from bert_qa_reasoning.cli import print_answer
+    from tests.test_pdf_text import _table_pdf
+
+    path = str(tmp_path / "permits.pdf")
+    _table_pdf(path)
+    passages = load_pdf_qa([path], name="passages", cache_dir=str(tmp_path / "cache"))
+    question = "Which county issued the most resident hunting permits?"
+    (answer,) = pipe(question=question, context=[p["text"] for p in passages])  # a pool of strings
+    assert answer["answer"] == "Cedar Falls" and answer["comparison"]["column"] == "Residents Hunting"
+    pipe.build_index(passages)  # and attached: sources and pages come with the rows
+    try:
+        (answer,) = pipe(question=question)
+        assert (answer["answer"], answer["source"], answer["page"]) == ("Cedar Falls", "permits.pdf", 1)
+        (answer,) = pipe(question="Which had more permits in total, Brook or Dunmore?")
+        assert answer["answer"] == "Brook" and answer["comparison"]["column"] == "Totals"
+        print_answer("Which had more permits in total, Brook or Dunmore?", [answer])
+        assert "compared 'Totals': Brook 144 > Dunmore 7" in capsys.readouterr().out
+    finally:
+        pipe.index = None

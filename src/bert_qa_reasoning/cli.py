@@ -43,6 +43,12 @@ def print_answer(question: str, answers: list[dict]) -> None:
     print(
         f"     reasoning: {best['reasoning']} ({best['reasoning_scores'][best['reasoning']]:.2f})   source: {where}"
     )
+    comparison = best.get("comparison")
+    if comparison:  # answered from a table's numbers: which rows were compared, on which column
+        sign = " > " if comparison["op"] == "max" else " < "
+        rows = sign.join(f"{r['label']} {r['value']:,g}" for r in comparison["rows"][:3])
+        print(f"     compared {comparison['column']!r}: {rows}")
+        return
     evidence = best.get("reasoning_evidence")
     if evidence:
         print(f"     because: {evidence['sentence']['text']!r}")

@@ -197,21 +197,44 @@ def table_rows(page) -> tuple[list[str], tuple[float, float] | None]:
             rows.append((i, label_words, line[first:]))
     if len(rows) < MIN_TABLE_ROWS:
         return [], None
-    # Columns: a column's numbers sit at about the same place on every row, so their centres cluster.
-    centres = sorted((w[0] + w[2]) / 2 for _, _, cells in rows for w in cells)
-    clusters: list[list[float]] = [[centres[0]]]
-    for c in centres[1:]:
-        if c - clusters[-1][-1] > 6:
-            clusters.append([c])
-        else:
-            clusters[-1].append(c)
+    # Columns: a column's numbers line up on every row, at their right edges (most tables), their centres or their
+    # left edges; the alignment that gives the fewest columns is the table's. Flush-right numbers of different widths
+    # ("1,204" over "96") share a right edge but not a centre.
+    cells_all = [w for _, _, cells in rows for w in cells]
+
+    def edge(w, mode: int) -> float:
+        return w[2] if mode == 0 else (w[0] + w[2]) / 2 if mode == 1 else w[0]
+
+    best: tuple[int, list[list[float]]] | None = None
+    for mode in (0, 1, 2):  # right edges, centres, left edges; ties keep the earlier
+        xs = sorted(edge(w, mode) for w in cells_all)
+        clusters: list[list[float]] = [[xs[0]]]
+        for x in xs[1:]:
+            if x - clusters[-1][-1] > 6:
+                clusters.append([x])
+            else:
+                clusters[-1].append(x)
+        if best is None or len(clusters) < len(best[1]):
+            best = (mode, clusters)
+    mode, clusters = best
     anchors = [sum(c) / len(c) for c in clusters]
-    gaps = sorted(b - a for a, b in zip(anchors, anchors[1:])) or [40.0]
+
+    def nearest(w) -> int:
+        x = edge(w, mode)
+        return min(range(len(anchors)), key=lambda k: abs(anchors[k] - x))
+
+    # Where each column's cells lie, left to right: headers are matched to these middles.
+    spans = [[float("inf"), float("-inf")] for _ in anchors]
+    for w in cells_all:
+        k = nearest(w)
+        spans[k] = [min(spans[k][0], w[0]), max(spans[k][1], w[2])]
+    middles = [(a + b) / 2 for a, b in spans]
+    gaps = sorted(b - a for a, b in zip(middles, middles[1:])) or [40.0]
     spacing = gaps[len(gaps) // 2]
     label_right = min(cells[0][0] for _, _, cells in rows) - 1
 
-    def nearest(x: float) -> int:
-        return min(range(len(anchors)), key=lambda k: abs(anchors[k] - x))
+    def nearest_middle(x: float) -> int:
+        return min(range(len(middles)), key=lambda k: abs(middles[k] - x))
 
     # Headers: up to two text lines just above the first row, nearest first.
     first_row = rows[0][0]
@@ -224,19 +247,19 @@ def table_rows(page) -> tuple[list[str], tuple[float, float] | None]:
             if x1 <= label_right:
                 label_name = f"{label_name} {text}".strip()
             else:
-                k = nearest((x0 + x1) / 2)
+                k = nearest_middle((x0 + x1) / 2)
                 names[k] = f"{names[k]} {text}".strip()
     if len(headers) > 1:
         groups = _phrases(headers[1], gap=8.0)
-        for k, anchor in enumerate(anchors):
-            x0, x1, text = min(groups, key=lambda g: abs((g[0] + g[1]) / 2 - anchor))
-            if abs((x0 + x1) / 2 - anchor) <= 1.5 * spacing:
+        for k, middle in enumerate(middles):
+            x0, x1, text = min(groups, key=lambda g: abs((g[0] + g[1]) / 2 - middle))
+            if abs((x0 + x1) / 2 - middle) <= 1.5 * spacing:
                 names[k] = f"{text} {names[k]}".strip()
     out = []
     for _, label_words, cells in rows:
         values = [""] * len(anchors)
         for w in cells:
-            k = nearest((w[0] + w[2]) / 2)
+            k = nearest(w)
             values[k] = f"{values[k]} {w[4]}".strip()  # "98 452": a number set with a thin space
         label = " ".join(w[4] for w in label_words)
         parts = [f"{label_name}: {label}" if label_name else label]
