@@ -541,5 +541,8 @@ def test_a_table_in_a_pdf_answers_comparisons_end_to_end(pipe, tmp_path, capsys)
         assert answer["answer"] == "Brook" and answer["comparison"]["column"] == "Totals"
         print_answer("Which had more permits in total, Brook or Dunmore?", [answer])
         assert "compared 'Totals': Brook 144 > Dunmore 7" in capsys.readouterr().out
+        print_answer("q", [{**answer, "comparison": {**answer["comparison"], "rows": [
+            {"label": "Texas", "value": 2236457.0}, {"label": "Utah", "value": 0.5}]}}])  # fmt: skip
+        assert "Texas 2,236,457 > Utah 0.5" in capsys.readouterr().out
     finally:
         pipe.index = None

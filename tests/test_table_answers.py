@@ -83,3 +83,31 @@ def test_a_tie_has_no_answer():
     tables, _ = tables_of([{"text": r} for r in rows])
     assert compare_rows("Which region had the highest X?", tables[0]) is None
     assert compare_rows("Which region had the highest Y?", tables[0])["row"].label == "C"
+
+
+def test_what_is_asked_must_be_a_row_and_the_first_one():
+    t, _ = table()
+    assert compare_rows("What state had the highest total?", t)["row"].label == "Indiana"
+    for question in (
+        "What was the highest total?",  # asks for a value, not a row: no "state"
+        "What is the most common handgun permit?",  # prose that happens to name a column
+        "Which state had the second highest total?",  # a rank other than the first
+        "Which state had more permits than Illinois and Indiana combined?",  # a comparison with "than"
+        "Which state had the highest total excluding Indiana?",
+        "Which state had the most handgun permit checks?",  # two columns fit as well: Handgun or Permit
+    ):
+        assert compare_rows(question, t) is None, question
+    # a sum row is never compared, named or not
+    assert compare_rows("Who logged more in total, Illinois or Indiana?", t)["row"].label == "Indiana"
+
+
+def test_a_row_with_a_cell_that_is_no_number_stays_in_its_table():
+    rows = [*ROWS, "State / Territory: Ohio; Permit: 900,000; Handgun: –; Long Gun: 5; Totals: 999,999."]
+    tables, _ = tables_of([{"text": r, "source": "nics.pdf", "page": 1} for r in rows])
+    assert len(tables) == 1
+    assert compare_rows("Which state had the highest total?", tables[0])["row"].label == "Ohio"
+    assert compare_rows("Which state had the most handgun checks?", tables[0])["row"].label == "Indiana"
+    # "Total U.S." is a sum row too
+    rows = [*ROWS, "State / Territory: Total U.S.; Permit: 1; Handgun: 1; Long Gun: 1; Totals: 9,999,999."]
+    tables, _ = tables_of([{"text": r} for r in rows])
+    assert compare_rows("Which state had the highest total?", tables[0])["row"].label == "Indiana"

@@ -46,7 +46,12 @@ def print_answer(question: str, answers: list[dict]) -> None:
     comparison = best.get("comparison")
     if comparison:  # answered from a table's numbers: which rows were compared, on which column
         sign = " > " if comparison["op"] == "max" else " < "
-        rows = sign.join(f"{r['label']} {r['value']:,g}" for r in comparison["rows"][:3])
+        rows = sign.join(
+            f"{r['label']} {r['value']:,.0f}"
+            if float(r["value"]).is_integer()
+            else f"{r['label']} {r['value']:,}"
+            for r in comparison["rows"][:3]
+        )
         print(f"     compared {comparison['column']!r}: {rows}")
         return
     evidence = best.get("reasoning_evidence")

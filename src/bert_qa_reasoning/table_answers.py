@@ -26,8 +26,23 @@ _LEAST = {"fewest", "least", "lowest", "smallest", "minimum"}
 _MORE = {"more", "higher", "larger", "greater", "bigger"}
 _LESS = {"fewer", "less", "lower", "smaller"}
 _ASKS_FOR_A_ROW = {"which", "who", "what", "where"}
-# Rows that sum or average the others: never the winner of a superlative.
-_SUMMARY_ROWS = {"total", "totals", "grand total", "sum", "all", "overall", "average", "mean", "subtotal"}
+# Rows that sum or average the others ("Totals", "Total U.S.", "All States"): never compared. A row label whose first
+# word is one of these is such a row.
+_SUMMARY_WORDS = {"total", "grand", "sum", "all", "overall", "average", "mean", "subtotal"}
+# Comparisons this module does not answer: a rank other than the first, a comparison against a named value or row
+# ("more than Illinois"), or a set with exclusions.
+_NOT_FIRST = {
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "runner",
+    "than",
+    "excluding",
+    "except",
+    "besides",
+}
 # Words that name a table's sum column when the question says only "in total".
 _TOTAL_WORDS = {"total", "totals", "overall", "altogether", "combined"}
 MIN_ROWS = 3  # fewer rows than this are not a table worth comparing over
@@ -45,7 +60,7 @@ class TableRow:
 
 @dataclass
 class Table:
-    """Rows of one table: same source, page, label header and columns."""
+    """Rows of one table: same source, page and label header (a row may lack a cell that is not a number)."""
 
     key_header: str
     columns: tuple[str, ...]
@@ -77,7 +92,9 @@ def parse_row(text: str) -> tuple[str, str, int, dict[str, float]] | None:
         return None
     fields = text.rstrip(".").split("; ")
     head, cells = fields[0], fields[1:]
-    key_header, sep, raw = head.rpartition(": ")
+    key_header, sep, raw = head.partition(": ")
+    if not sep:  # no label header: the whole head is the label
+        key_header, raw = "", head
     label = raw.strip()
     label_start = len(key_header) + len(sep) + len(raw) - len(raw.lstrip())
     if not label or not any(ch.isalpha() for ch in label):
@@ -94,8 +111,8 @@ def parse_row(text: str) -> tuple[str, str, int, dict[str, float]] | None:
 
 
 def tables_of(passages: Sequence[dict[str, Any]]) -> tuple[list[Table], dict[int, int]]:
-    """The tables among `passages` (rows `{"text", "source", "page"}`): row passages grouped by source, page, label
-    header and column names. Returns the tables and, for every row passage, the position of its table."""
+    """The tables among `passages` (rows `{"text", "source", "page"}`): row passages grouped by source, page and label
+    header. Returns the tables and, for every row passage, the position of its table."""
     groups: dict[tuple, Table] = {}
     where: dict[int, tuple] = {}
     for pid, row in enumerate(passages):
@@ -106,10 +123,12 @@ def tables_of(passages: Sequence[dict[str, Any]]) -> tuple[list[Table], dict[int
         if parsed is None:
             continue
         key_header, label, label_start, values = parsed
-        key = (row.get("source"), row.get("page"), key_header, tuple(values))
+        key = (row.get("source"), row.get("page"), key_header)
         table = groups.get(key)
         if table is None:
             table = groups[key] = Table(key_header=key_header, columns=tuple(values))
+        else:  # columns in the order they first appear
+            table.columns += tuple(c for c in values if c not in table.columns)
         table.rows.append(TableRow(pid, label, label_start, values))
         where[pid] = key
     keys = [k for k, t in groups.items() if len(t.rows) >= MIN_ROWS]
@@ -120,12 +139,18 @@ def tables_of(passages: Sequence[dict[str, Any]]) -> tuple[list[Table], dict[int
 def _column(question_words: set[str], table: Table) -> str | None:
     """The column the question asks about: the one with the most words, all of which the question uses ("Redemption
     Handgun" over "Handgun" when both are there). A question that names no column but says "total" gets the table's
-    total column. None when nothing fits."""
-    best, best_size = None, 0
+    total column. None when nothing fits, or when two columns fit as well ("handgun permit checks": Handgun or
+    Permit)."""
+    best, best_size, tied = None, 0, False
     for name in table.columns:
         words = set(_words(name))
-        if words and words <= question_words and len(words) > best_size:
-            best, best_size = name, len(words)
+        if words and words <= question_words:
+            if len(words) > best_size:
+                best, best_size, tied = name, len(words), False
+            elif len(words) == best_size:
+                tied = True
+    if tied:
+        return None
     if best is None and question_words & _TOTAL_WORDS:
         totals = [c for c in table.columns if set(_words(c)) & _TOTAL_WORDS]
         best = totals[-1] if totals else None
@@ -144,12 +169,19 @@ def _named_rows(question: str, table: Table) -> list[TableRow]:
     return named
 
 
+def _summary(row: TableRow) -> bool:
+    words = _words(row.label)
+    return bool(words) and words[0] in _SUMMARY_WORDS
+
+
 def compare_rows(question: str, table: Table) -> dict[str, Any] | None:
     """The row `question` asks for by comparison over `table`, or None when it is not such a question of this table.
 
     It is one when the question asks for a row ("which", "who", ...), carries a comparison word, and names one of the
-    table's columns (or its total). With a superlative ("highest", "fewest") every row but sum rows competes; with a
-    comparative ("more", "fewer") the rows the question names, at least two.
+    table's columns (or its total). With a superlative ("highest", "fewest") every row but the sum rows competes, and
+    the question must name what the rows are (a word of the label header: "Which *state* had the most ..."); with a
+    comparative ("more", "fewer") the rows the question names, at least two. Ranks other than the first ("second
+    highest"), comparisons with "than" and exclusions ("except") are left to the reader.
 
     Returns:
         `{"row", "column", "op", "ranked"}`: the winning `TableRow`, the column, `"max"` or `"min"`, and the
@@ -161,16 +193,16 @@ def compare_rows(question: str, table: Table) -> dict[str, Any] | None:
         return None
     superlative = bool(word_set & (_MOST | _LEAST))
     op = "max" if word_set & (_MOST | _MORE) else "min" if word_set & (_LEAST | _LESS) else None
-    if op is None or (word_set & (_MOST | _MORE) and word_set & (_LEAST | _LESS)):
-        return None  # no comparison, or one that goes both ways ("more ... least")
+    if op is None or (word_set & (_MOST | _MORE) and word_set & (_LEAST | _LESS)) or word_set & _NOT_FIRST:
+        return None  # no comparison, one that goes both ways ("more ... least"), or not one for the first row
     column = _column(word_set, table)
     if column is None:
         return None
-    named = _named_rows(question, table)
+    named = [r for r in _named_rows(question, table) if not _summary(r)]
     if len(named) >= 2:
         rows = named
-    elif superlative:
-        rows = [r for r in table.rows if r.label.lower() not in _SUMMARY_ROWS]
+    elif superlative and word_set & set(_words(table.key_header)):
+        rows = [r for r in table.rows if not _summary(r)]
     else:
         return None
     rows = [r for r in rows if column in r.values]
