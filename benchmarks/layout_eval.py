@@ -3,8 +3,9 @@
     python benchmarks/layout_eval.py ../shared/data/pdfs [--src OTHER/src]
 
 For every PDF that gives text: passages, passages that end mid-sentence on one page (a column or page break cut
-them), passages over a page break, table-row passages, text blocks repeated verbatim on most pages that are left
-(stamps, notices), and image-placeholder tokens left. Every other file gets its error. `--src` measures another
+them), passages over a page break, table-row passages, passages holding a text block repeated verbatim on most pages
+(stamps and notices should be gone; a block the document repeats at other heights, such as a form's courier address,
+is content and stays), and image-placeholder tokens left. Every other file gets its error. `--src` measures another
 checkout's `pdf_text` (e.g. a `git worktree` of an older commit) for a before/after table.
 """
 

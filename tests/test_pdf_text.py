@@ -56,6 +56,27 @@ def test_furniture_repeated_anywhere_is_dropped(report):
         assert "the river rose sharply" in page.text  # the body stays
 
 
+def test_content_a_document_repeats_at_other_places_is_kept(tmp_path):
+    """A form's address list: after each state the same short "send it here by courier" note, on every page but
+    at another height each time. Repeated content, not furniture."""
+    note = "By courier (UPS, FedEx), where a PO Box cannot be used, send it to 2020 Technology Parkway."
+    doc = pymupdf.open()
+    for i in range(4):
+        page = doc.new_page()
+        page.insert_text(
+            (72, 60), "DO NOT SEND THIS PAGE WITH YOUR CLAIM", fontsize=9
+        )  # furniture: one place
+        y = 120 + 150 * i  # the note moves down the list from page to page
+        page.insert_textbox(
+            pymupdf.Rect(72, y - 40, 520, y - 5), f"State {i}: P.O. Box {100 + i}.", fontsize=10
+        )
+        page.insert_textbox(pymupdf.Rect(72, y, 520, y + 40), note, fontsize=10)
+    path = str(tmp_path / "form.pdf")
+    doc.save(path)
+    for page in extract_pdf_pages(path).pages:
+        assert "2020 Technology Parkway" in page.text and "DO NOT SEND" not in page.text
+
+
 def test_image_placeholders_are_dropped(report):
     assert all("GPH" not in page.text and "EP06AU20" not in page.text for page in report.pages)
     assert "towns below. Engineers later reviewed the gates." in report.pages[0].text

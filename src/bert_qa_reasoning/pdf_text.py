@@ -4,8 +4,9 @@ A page's text is built from pymupdf's text blocks in reading order: words hyphen
 ligatures are expanded, whitespace is normalised, lines inside a block are joined with spaces and blocks are
 separated by a blank line, except where a block ends mid-sentence and the next one continues it (a column or
 box break), which are joined with a space. Page furniture is dropped: blocks in the top or bottom margin whose text
-(digits ignored) repeats on most pages (headers, footers), short blocks repeated verbatim on most pages wherever
-they sit (rotated margin stamps, "do not send this page" notices), and image-placeholder tokens ("EP06AU20.012</GPH>").
+(digits ignored) repeats on most pages (headers, footers), short blocks repeated verbatim in the same place on most
+pages wherever that place is (rotated margin stamps, "do not send this page" notices; the same block at other heights
+is content the document repeats, and stays), and image-placeholder tokens ("EP06AU20.012</GPH>").
 
 Passages are blocks of N sentences, with character offsets into their page's text, so every passage can be traced
 back to its page. A sentence cut by a page break is kept whole: the passage that holds its start runs on over the
@@ -95,8 +96,9 @@ _PLACEHOLDER = re.compile(r"\S*</?[A-Z]{2,6}(?:\s[^<>]*)?>\S*")
 # in lower case, was cut by a column, box or page break.
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u2019')\]]\s*$")
 _CONTINUES = re.compile(r"^[a-z]")
-# Blocks repeated on most pages wherever they sit are page furniture when they are at most this long.
+# Blocks repeated on most pages, in one place wherever it is, are page furniture when they are at most this long...
 MAX_FURNITURE_CHARS = 200
+FURNITURE_DRIFT = 0.05  # ... and when most of them sit within this share of the page height of one another
 # Marks that break a truncated/damaged file's content (a repaired xref alone is harmless).
 _DAMAGE_WARNINGS = (
     "premature end of data",
@@ -478,7 +480,18 @@ def extract_pdf_pages(
                 for _, _, texts, _, _ in raw_pages
                 for t in {t for _, _, t, _ in texts if len(t) <= MAX_FURNITURE_CHARS}
             )
-            furniture = {t for t, n in anywhere.items() if n >= most}
+            # Furniture also sits where it sat on the other pages (a stamp, a notice). A block repeated at other heights
+            # is content that the document repeats: a form's "send it to this street address" after each state.
+            tops: dict[str, list[float]] = {}
+            for _, _, texts, _, _ in raw_pages:
+                for top, _, t, _ in texts:
+                    if anywhere.get(t, 0) >= most:
+                        tops.setdefault(t, []).append(top)
+            furniture = {
+                t
+                for t, ys in tops.items()
+                if sum(abs(y - sorted(ys)[len(ys) // 2]) <= FURNITURE_DRIFT for y in ys) >= most
+            }
 
         result = PdfDocument(source=source, path=path, warnings=warnings)
         for number, label, texts, _, rows in raw_pages:
