@@ -487,10 +487,9 @@ def extract_pdf_pages(
                 for top, _, t, _ in texts:
                     if anywhere.get(t, 0) >= most:
                         tops.setdefault(t, []).append(top)
+            medians = {t: sorted(ys)[len(ys) // 2] for t, ys in tops.items()}
             furniture = {
-                t
-                for t, ys in tops.items()
-                if sum(abs(y - sorted(ys)[len(ys) // 2]) <= FURNITURE_DRIFT for y in ys) >= most
+                t for t, ys in tops.items() if sum(abs(y - medians[t]) <= FURNITURE_DRIFT for y in ys) >= most
             }
 
         result = PdfDocument(source=source, path=path, warnings=warnings)

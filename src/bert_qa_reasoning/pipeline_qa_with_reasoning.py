@@ -95,6 +95,11 @@ def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
+def _answer_key(answer: str) -> str:
+    """What makes two answers the same answer: their words, lower-cased."""
+    return " ".join(answer.lower().split())
+
+
 def _n_best(options: dict[str, Any]) -> int:
     """Candidate spans kept per window: enough for `top_k` distinct answers."""
     return max(20, 2 * options["top_k"] + 10)
@@ -670,7 +675,7 @@ class QAWithReasoningPipeline(Pipeline):
         page = row.get("page")
         if isinstance(page, int):  # a passage over a page break: the answer's own page
             page += text.count("\f", 0, start)
-        return start, end, answer, " ".join(answer.lower().split()), page
+        return start, end, answer, _answer_key(answer), page
 
     def _reasoning(self, question: str, windows: list[dict[str, Any]]) -> dict[str, Any]:
         """The reasoning type: the mean of the windows' reasoning logits from the model's head, or, for a model
@@ -860,8 +865,8 @@ class QAWithReasoningPipeline(Pipeline):
             else None
         )
         if table is not None:  # the table's numbers answer it: the reader's answers follow
-            key = " ".join(table["answer"].lower().split())
-            answers = [a for a in answers if " ".join(a["answer"].lower().split()) != key]
+            key = _answer_key(table["answer"])
+            answers = [a for a in answers if _answer_key(a["answer"]) != key]
             reader_share = 1.0 - TABLE_COMPARISON_SCORE
             for a in answers:
                 a["score"] *= reader_share
