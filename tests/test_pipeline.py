@@ -482,6 +482,55 @@ def test_fast_path_on_cuda_gives_the_answers_of_sdpa(minilm_dir):
             assert all(abs(a["score"] - b["score"]) < 2e-2 for a, b in zip(slow, fast))
 
 
+def _questions_and_contexts(n: int) -> tuple[list[str], list[str]]:
+    """n questions, each with its own passage; some passages long enough for several windows."""
+    names = ["Kestrel", "Ardmore", "Belltown", "Corran", "Dunmore", "Eastwick", "Fallow", "Glenrae"]
+    questions, contexts = [], []
+    for i in range(n):
+        name = names[i % len(names)]
+        text = (
+            f"The harbour of {name} Bay was dredged in {1900 + i}. Fishing boats moor along the north quay. "
+        )
+        contexts.append(text * (1 + 14 * (i % 3 == 0)))  # every third passage: several windows
+        questions.append(f"When was the harbour of {name} Bay dredged?")
+    return questions, contexts
+
+
+def test_answers_do_not_depend_on_how_windows_are_batched(pipe):
+    # Questions are answered as their last window comes back (`_read_windows`): with batches of 2 windows, a
+    # question's windows come back in different batches, and each question must still get its own answers.
+    questions, contexts = _questions_and_contexts(9)
+    pool = list(dict.fromkeys(contexts))
+    for call in (dict(context=contexts), dict(pool=pool, retriever="bm25", rerank_depth=4)):
+        small = pipe(question=questions, top_k=2, batch_size=2, **call)
+        large = pipe(question=questions, top_k=2, batch_size=64, **call)
+        alone = [
+            pipe(question=q, top_k=2, **({**call, "context": c} if "context" in call else call))
+            for q, c in zip(questions, contexts)
+        ]
+        for a, b, c in zip(small, large, alone):
+            assert [x["answer"] for x in a] == [x["answer"] for x in b] == [x["answer"] for x in c]
+            assert all(abs(x["score"] - y["score"]) < 1e-4 for x, y in zip(a, b))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_fast_path_on_cuda_with_batches_in_flight_gives_the_answers_of_one_batch(minilm_dir):
+    # The next batch is queued before the last one's results are copied back and unpacked (`_run_windows`).
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
+
+    torch.manual_seed(0)
+    model = BertForQuestionAnsweringWithReasoning.from_pretrained(minilm_dir, dtype=torch.float16)
+    pipe = pipeline("qa-with-reasoning", model=model, tokenizer=minilm_dir, device=0, retriever_model=False)
+    assert pipe.fast_path
+    questions, contexts = _questions_and_contexts(40)
+    one_batch = pipe(question=questions, context=contexts, top_k=3, batch_size=256)
+    for _ in range(2):  # the second time through replays the graphs
+        in_flight = pipe(question=questions, context=contexts, top_k=3, batch_size=4)
+        for a, b in zip(one_batch, in_flight):
+            assert [x["answer"] for x in a] == [x["answer"] for x in b]
+            assert all(abs(x["score"] - y["score"]) < 2e-2 for x, y in zip(a, b))
+
+
 def test_an_index_with_tokens_of_another_tokenizer_is_tokenized_again(pipe):
     from bert_qa_reasoning.windows import PassageTokens
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -438,27 +438,64 @@ class QAWithReasoningPipeline(Pipeline):
         retriever: str,
         options: dict[str, Any],
         batch_size: int,
+        on_read: Callable[[int, tuple[list[dict], list[dict], list[dict]]], None] | None = None,
     ) -> list[tuple[list[dict], list[dict], list[dict]]]:
         """Retrieves `max(top_k_passages, rerank_depth)` passages per question, reads them all in one batch, and,
         when there were more than `top_k_passages`, keeps the `top_k_passages` best by `_rerank`. Returns each
-        question's (hits kept, their windows read and decoded, every hit retrieved)."""
+        question's (hits kept, their windows read and decoded, every hit retrieved); with `on_read`, also calls
+        `on_read(position, that tuple)` as soon as a question's windows are read."""
         keep = options["top_k_passages"]
         depth = max(keep, options["rerank_depth"])
         hits_all = self._search(index, questions, retriever, depth)
+        read: list[tuple[list[dict], list[dict], list[dict]] | None] = [None] * len(questions)
+
+        def done(position: int) -> None:
+            hits, windows = hits_all[position], work[position][1]
+            kept = self._rerank(hits, windows, keep) if len(hits) > keep else (hits, windows)
+            read[position] = (*kept, hits)
+            if on_read is not None:
+                on_read(position, read[position])
+
         work = []
-        for question, ids, hits in zip(questions, question_ids, hits_all):
+        for position, (question, ids, hits) in enumerate(zip(questions, question_ids, hits_all)):
             inputs = {"question": question, "question_ids": ids, "hits": hits, "index": index}
-            work.append((hits, self.preprocess(inputs, **options)))
+            work.append((position, self.preprocess(inputs, **options)))
+        self._read_windows(work, batch_size, options, done)
+        return read
+
+    def _read_windows(
+        self, items: list[tuple[Any, list[dict]]], batch_size: int, options: dict[str, Any], done: Callable
+    ) -> None:
+        """Reads the windows of `items` ((key, windows) pairs) in shared batches (`_run_windows`) and calls
+        `done(key)` as soon as all windows of an item are read: while the device reads the next batch, the host
+        post-processes the questions the last one finished. Windows read already (while re-ranking) are not read
+        again."""
+        waiting: dict[int, list] = {}  # id(window) -> [key, how many of its item's windows are still unread]
+        unread = []
+        for key, windows in items:
+            windows = [w for w in windows if "span_scores" not in w]
+            if not windows:
+                done(key)
+                continue
+            counter = [key, len(windows)]
+            for w in windows:
+                waiting[id(w)] = counter
+            unread.extend(windows)
+
+        def on_batch(batch: list[dict[str, Any]]) -> None:
+            for w in batch:
+                counter = waiting.pop(id(w))
+                counter[1] -= 1
+                if counter[1] == 0:
+                    done(counter[0])
+
         self._run_windows(
-            [w for _, ws in work for w in ws],
+            unread,
             batch_size,
             n_best=_n_best(options),
             max_answer_len=options["max_answer_len"],
+            on_batch=on_batch,
         )
-        return [
-            (*(self._rerank(hits, windows, keep) if len(hits) > keep else (hits, windows)), hits)
-            for hits, windows in work
-        ]
 
     @staticmethod
     def reader_margins(n_hits: int, windows: list[dict]) -> np.ndarray:
@@ -574,71 +611,117 @@ class QAWithReasoningPipeline(Pipeline):
         return result
 
     def _run_windows(
-        self, windows: list[dict[str, Any]], batch_size: int, n_best: int, max_answer_len: int
+        self,
+        windows: list[dict[str, Any]],
+        batch_size: int,
+        n_best: int,
+        max_answer_len: int,
+        on_batch: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         """Runs the model over windows (of any questions) in batches of similar length, and decodes each window's
         best spans on the model's device (`features.top_spans`): only those, the null score and the reasoning
-        logits come back to the host, stored on each window."""
+        logits come back to the host, stored on each window.
+
+        Batch i + 1 is queued on the device before batch i's results are unpacked, and `on_batch(batch)` is called
+        with each batch's windows once they hold their results: on a GPU, what the host does with a batch (the
+        caller's post-processing included) overlaps the device's work on the next one."""
         if not windows:
             return
         lengths = np.fromiter(
             (len(w["window"].input_ids) for w in windows), dtype=np.int64, count=len(windows)
         )
         order = np.argsort(lengths, kind="stable")
-        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        with_types = "token_type_ids" in self.tokenizer.model_input_names
+        pending = (
+            None  # (windows, packed host tensor, copy-done event, n_best, with reasoning) of the last batch
+        )
         for s in range(0, len(order), batch_size):
             batch = [windows[i] for i in order[s : s + batch_size]]
             width = int(lengths[order[min(s + batch_size, len(order)) - 1]])
-            # right padding, whatever the tokenizer's
-            ids = np.full((len(batch), width), pad_id, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            types = np.zeros((len(batch), width), dtype=np.int64) if with_types else None
-            for j, w in enumerate(batch):
-                n = len(w["window"].input_ids)
-                ids[j, :n] = w["window"].input_ids
-                mask[j, :n] = 1
-                if types is not None and w["window"].token_type_ids is not None:
-                    types[j, :n] = w["window"].token_type_ids
-            inputs = {"input_ids": ids, "attention_mask": mask}
-            if types is not None:
-                inputs["token_type_ids"] = types
-            inputs = {k: torch.from_numpy(v).to(self.device, non_blocking=True) for k, v in inputs.items()}
-            context_start = torch.tensor([w["window"].context_start for w in batch], device=self.device)
-            context_length = torch.tensor([len(w["window"].offsets) for w in batch], device=self.device)
-            with torch.inference_mode():
-                out = self._forward(inputs)
-                scores, starts, ends = top_spans(
-                    out["start_logits"],
-                    out["end_logits"],
-                    context_start,
-                    context_length,
-                    n_best,
-                    max_answer_len,
-                )
-                null = out["start_logits"][:, 0].float() + out["end_logits"][:, 0].float()  # (B,)
-                # token positions are exact in float32
-                parts = [scores, starts.float(), ends.float(), null[:, None]]
-                if "reasoning_logits" in out:
-                    parts.append(out["reasoning_logits"].float())  # (B, labels)
-                # one copy to the host, one wait: (B, 3 * n_best + 1 [+ labels])
-                packed = torch.cat(parts, dim=1).cpu().numpy()
-            n = scores.shape[1]
-            scores = packed[:, :n]
-            starts, ends = packed[:, n : 2 * n].astype(np.int64), packed[:, 2 * n : 3 * n].astype(np.int64)
-            null = packed[:, 3 * n]
-            reasoning = packed[:, 3 * n + 1 :] if "reasoning_logits" in out else None
-            for j, w in enumerate(batch):
-                window = w["window"]
-                keep = np.isfinite(scores[j])
-                offsets = window.offsets
-                w["span_scores"] = scores[j][keep]
-                w["span_starts"] = offsets[starts[j][keep] - window.context_start, 0]
-                w["span_ends"] = offsets[ends[j][keep] - window.context_start, 1]
-                w["span_tokens"] = (ends[j][keep] - starts[j][keep] + 1).astype(np.float64)
-                w["null_logit"] = float(null[j])
-                if reasoning is not None:
-                    w["reasoning_logits"] = reasoning[j]
+            launched = self._launch_batch(batch, width, n_best, max_answer_len)
+            if pending is not None:
+                self._unpack_batch(*pending, on_batch)
+            pending = (batch, *launched)
+        self._unpack_batch(*pending, on_batch)
+
+    def _launch_batch(
+        self, batch: list[dict[str, Any]], width: int, n_best: int, max_answer_len: int
+    ) -> tuple[torch.Tensor, Any, int, bool]:
+        """Queues one batch on the device: the model, the span decoding and one copy of the results to the host.
+        Returns (the host tensor, an event set when the copy is done or None, n_best, with reasoning logits)."""
+        pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        with_types = "token_type_ids" in self.tokenizer.model_input_names
+        # right padding, whatever the tokenizer's
+        ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        types = np.zeros((len(batch), width), dtype=np.int64) if with_types else None
+        for j, w in enumerate(batch):
+            n = len(w["window"].input_ids)
+            ids[j, :n] = w["window"].input_ids
+            mask[j, :n] = 1
+            if types is not None and w["window"].token_type_ids is not None:
+                types[j, :n] = w["window"].token_type_ids
+        inputs = {"input_ids": ids, "attention_mask": mask}
+        if types is not None:
+            inputs["token_type_ids"] = types
+        inputs = {k: torch.from_numpy(v).to(self.device, non_blocking=True) for k, v in inputs.items()}
+        context_start = torch.tensor([w["window"].context_start for w in batch], device=self.device)
+        context_length = torch.tensor([len(w["window"].offsets) for w in batch], device=self.device)
+        with torch.inference_mode():
+            out = self._forward(inputs)
+            scores, starts, ends = top_spans(
+                out["start_logits"],
+                out["end_logits"],
+                context_start,
+                context_length,
+                n_best,
+                max_answer_len,
+            )
+            null = out["start_logits"][:, 0].float() + out["end_logits"][:, 0].float()  # (B,)
+            # token positions are exact in float32
+            parts = [scores, starts.float(), ends.float(), null[:, None]]
+            with_reasoning = "reasoning_logits" in out
+            if with_reasoning:
+                parts.append(out["reasoning_logits"].float())  # (B, labels)
+            packed = torch.cat(parts, dim=1)  # (B, 3 * n_best + 1 [+ labels])
+            if packed.device.type != "cuda":
+                return packed.cpu(), None, scores.shape[1], with_reasoning
+            # one copy to the host, not waited for here: the next batch is queued first
+            host = torch.empty(packed.shape, dtype=packed.dtype, pin_memory=True)
+            host.copy_(packed, non_blocking=True)
+            done = torch.cuda.Event()
+            done.record()
+        return host, done, scores.shape[1], with_reasoning
+
+    @staticmethod
+    def _unpack_batch(
+        batch: list[dict[str, Any]],
+        host: torch.Tensor,
+        done: Any,
+        n: int,
+        with_reasoning: bool,
+        on_batch: Callable[[list[dict[str, Any]]], None] | None,
+    ) -> None:
+        """Stores a launched batch's results on its windows (waiting for their copy), then calls `on_batch`."""
+        if done is not None:
+            done.synchronize()
+        packed = host.numpy()
+        scores = packed[:, :n]
+        starts, ends = packed[:, n : 2 * n].astype(np.int64), packed[:, 2 * n : 3 * n].astype(np.int64)
+        null = packed[:, 3 * n]
+        reasoning = packed[:, 3 * n + 1 :] if with_reasoning else None
+        for j, w in enumerate(batch):
+            window = w["window"]
+            keep = np.isfinite(scores[j])
+            offsets = window.offsets
+            w["span_scores"] = scores[j][keep]
+            w["span_starts"] = offsets[starts[j][keep] - window.context_start, 0]
+            w["span_ends"] = offsets[ends[j][keep] - window.context_start, 1]
+            w["span_tokens"] = (ends[j][keep] - starts[j][keep] + 1).astype(np.float64)
+            w["null_logit"] = float(null[j])
+            if reasoning is not None:
+                w["reasoning_logits"] = reasoning[j]
+        if on_batch is not None:
+            on_batch(batch)
 
     @staticmethod
     def _align_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -961,47 +1044,8 @@ class QAWithReasoningPipeline(Pipeline):
         results: list[list[dict[str, Any]] | None] = [None] * len(questions)
         # every question of the call tokenized in one batch (passages were tokenized when indexed)
         question_ids = self._question_ids(questions)
-        work = []
-        for index, positions, paired in groups:
-            if index is None or not any(t.strip() for t in index.texts):
-                for i in positions:
-                    results[i] = []  # an empty pool has no answers
-                continue
-            if paired or len(index) == 1:
-                hits_all = (
-                    [[{"passage_id": i, "score": 1.0}] for i in positions]
-                    if paired
-                    else [[{"passage_id": 0, "score": 1.0}] for _ in positions]
-                )
-                for i, hits in zip(positions, hits_all):
-                    inputs = {
-                        "question": questions[i],
-                        "question_ids": question_ids[i],
-                        "hits": hits,
-                        "index": index,
-                    }
-                    work.append((i, index, hits, self.preprocess(inputs, **options), None))
-                continue
-            retriever = options["retriever"] or self._default_retriever(index)
-            read = self._retrieve_and_read(
-                index,
-                [questions[i] for i in positions],
-                [question_ids[i] for i in positions],
-                retriever,
-                options,
-                batch_size,
-            )
-            work.extend(
-                (i, index, hits, windows, retrieved) for i, (hits, windows, retrieved) in zip(positions, read)
-            )
-        unread = [w for _, _, _, ws, _ in work for w in ws if "span_scores" not in w]
-        self._run_windows(
-            unread,
-            batch_size,
-            n_best=_n_best(options),
-            max_answer_len=options["max_answer_len"],
-        )
-        for i, index, hits, windows, retrieved in work:
+
+        def answer(i: int, index: PassageIndex, hits: list, windows: list, retrieved: list | None) -> None:
             results[i] = self.postprocess(
                 {
                     "index": index,
@@ -1012,6 +1056,40 @@ class QAWithReasoningPipeline(Pipeline):
                 },
                 **options,
             )
+
+        pairs = []  # ((question, index, hits, windows), windows): read in shared batches, answered as they come
+        for index, positions, paired in groups:
+            if index is None or not any(t.strip() for t in index.texts):
+                for i in positions:
+                    results[i] = []  # an empty pool has no answers
+                continue
+            if paired or len(index) == 1:
+                for i in positions:
+                    hits = [{"passage_id": i if paired else 0, "score": 1.0}]
+                    inputs = {
+                        "question": questions[i],
+                        "question_ids": question_ids[i],
+                        "hits": hits,
+                        "index": index,
+                    }
+                    windows = self.preprocess(inputs, **options)
+                    pairs.append(((i, index, hits, windows), windows))
+                continue
+            retriever = options["retriever"] or self._default_retriever(index)
+
+            def on_read(position: int, read: tuple, index=index, positions=positions) -> None:
+                answer(positions[position], index, *read)
+
+            self._retrieve_and_read(
+                index,
+                [questions[i] for i in positions],
+                [question_ids[i] for i in positions],
+                retriever,
+                options,
+                batch_size,
+                on_read=on_read,
+            )
+        self._read_windows(pairs, batch_size, options, lambda key: answer(*key, None))
         return results[0] if single else results
 
 
