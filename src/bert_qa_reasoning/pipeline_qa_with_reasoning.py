@@ -631,9 +631,8 @@ class QAWithReasoningPipeline(Pipeline):
             (len(w["window"].input_ids) for w in windows), dtype=np.int64, count=len(windows)
         )
         order = np.argsort(lengths, kind="stable")
-        pending = (
-            None  # (windows, packed host tensor, copy-done event, n_best, with reasoning) of the last batch
-        )
+        # the last batch launched, not yet unpacked: (its windows, host tensor, copy-done event, n_best)
+        pending = None
         for s in range(0, len(order), batch_size):
             batch = [windows[i] for i in order[s : s + batch_size]]
             width = int(lengths[order[min(s + batch_size, len(order)) - 1]])
@@ -645,9 +644,10 @@ class QAWithReasoningPipeline(Pipeline):
 
     def _launch_batch(
         self, batch: list[dict[str, Any]], width: int, n_best: int, max_answer_len: int
-    ) -> tuple[torch.Tensor, Any, int, bool]:
+    ) -> tuple[torch.Tensor, Any, int]:
         """Queues one batch on the device: the model, the span decoding and one copy of the results to the host.
-        Returns (the host tensor, an event set when the copy is done or None, n_best, with reasoning logits)."""
+        Returns (the host tensor `(B, 3 * n_best + 1 [+ labels])`, an event set when the copy is done or None,
+        n_best)."""
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         with_types = "token_type_ids" in self.tokenizer.model_input_names
         # right padding, whatever the tokenizer's
@@ -679,18 +679,17 @@ class QAWithReasoningPipeline(Pipeline):
             null = out["start_logits"][:, 0].float() + out["end_logits"][:, 0].float()  # (B,)
             # token positions are exact in float32
             parts = [scores, starts.float(), ends.float(), null[:, None]]
-            with_reasoning = "reasoning_logits" in out
-            if with_reasoning:
+            if "reasoning_logits" in out:
                 parts.append(out["reasoning_logits"].float())  # (B, labels)
             packed = torch.cat(parts, dim=1)  # (B, 3 * n_best + 1 [+ labels])
             if packed.device.type != "cuda":
-                return packed.cpu(), None, scores.shape[1], with_reasoning
+                return packed.cpu(), None, scores.shape[1]
             # one copy to the host, not waited for here: the next batch is queued first
             host = torch.empty(packed.shape, dtype=packed.dtype, pin_memory=True)
             host.copy_(packed, non_blocking=True)
             done = torch.cuda.Event()
             done.record()
-        return host, done, scores.shape[1], with_reasoning
+        return host, done, scores.shape[1]
 
     @staticmethod
     def _unpack_batch(
@@ -698,7 +697,6 @@ class QAWithReasoningPipeline(Pipeline):
         host: torch.Tensor,
         done: Any,
         n: int,
-        with_reasoning: bool,
         on_batch: Callable[[list[dict[str, Any]]], None] | None,
     ) -> None:
         """Stores a launched batch's results on its windows (waiting for their copy), then calls `on_batch`."""
@@ -708,7 +706,8 @@ class QAWithReasoningPipeline(Pipeline):
         scores = packed[:, :n]
         starts, ends = packed[:, n : 2 * n].astype(np.int64), packed[:, 2 * n : 3 * n].astype(np.int64)
         null = packed[:, 3 * n]
-        reasoning = packed[:, 3 * n + 1 :] if with_reasoning else None
+        # (B, labels) after the null score when the model has a reasoning head
+        reasoning = packed[:, 3 * n + 1 :] if packed.shape[1] > 3 * n + 1 else None
         for j, w in enumerate(batch):
             window = w["window"]
             keep = np.isfinite(scores[j])
