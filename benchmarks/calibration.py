@@ -49,12 +49,15 @@ def sweep(qa, questions, golds, **call) -> dict[float, dict[str, float]]:
     from bert_qa_reasoning.metrics import exact_match_score, f1_score
 
     original = qa.postprocess
-    per_temperature: dict[float, list] = {t: [] for t in TEMPERATURES}
+    # keyed by question: the pipeline answers each question when its last window is read, not in call order
+    per_temperature: dict[float, dict[str, dict]] = {t: {} for t in TEMPERATURES}
 
     def postprocess(model_outputs, **options):
         for t in TEMPERATURES:
             answers = original(model_outputs, **{**options, "retrieval_temperature": t})
-            per_temperature[t].append(answers[0] if answers else {"answer": "", "score": 0.0, "page": None})
+            per_temperature[t][model_outputs["question"]] = (
+                answers[0] if answers else {"answer": "", "score": 0.0, "page": None}
+            )
         return original(model_outputs, **options)
 
     qa.postprocess = postprocess
@@ -63,7 +66,8 @@ def sweep(qa, questions, golds, **call) -> dict[float, dict[str, float]]:
     finally:
         qa.postprocess = original
     out = {}
-    for t, answers in per_temperature.items():
+    for t, by_question in per_temperature.items():
+        answers = [by_question[q] for q in questions]
         em = [any(exact_match_score(a["answer"], x) for x in g) for a, g in zip(answers, golds)]
         f1 = [max(f1_score(a["answer"], x) for x in g) for a, g in zip(answers, golds)]
         out[t] = {

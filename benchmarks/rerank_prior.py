@@ -40,7 +40,7 @@ VARIANTS = {
 
 
 def run(questions, golds, depth, pages=None, **call):
-    per = {k: [] for k in VARIANTS}
+    per = {k: {} for k in VARIANTS}  # keyed by question: questions are answered as their windows come back
 
     def post(mo, **opt):
         for k, (field, t) in VARIANTS.items():
@@ -48,7 +48,7 @@ def run(questions, golds, depth, pages=None, **call):
             if field == "rr" and hits and "rerank_score" in hits[0]:
                 hits = [{**h, "score": h["rerank_score"] / 4} for h in hits]
             a = orig({**mo, "hits": hits}, **{**opt, "retrieval_temperature": t})
-            per[k].append(a[0] if a else {"answer": "", "page": None, "source": None})
+            per[k][mo["question"]] = a[0] if a else {"answer": "", "page": None, "source": None}
         return orig(mo, **opt)
 
     qa.postprocess = post
@@ -56,7 +56,8 @@ def run(questions, golds, depth, pages=None, **call):
         qa(question=questions, top_k=1, batch_size=64, rerank_depth=depth, **call)
     finally:
         qa.postprocess = orig
-    for k, ans in per.items():
+    for k, by_question in per.items():
+        ans = [by_question[q] for q in questions]
         f1 = 100 * sum(max(f1_score(a["answer"], g) for g in gs) for a, gs in zip(ans, golds)) / len(ans)
         em = (
             100

@@ -102,7 +102,7 @@ def main() -> None:
         "--runs",
         nargs="+",
         default=["hf:42", "ours-sdpa:42", "ours-varlen:42"],
-        help="variant:seed[,seed...] with variant hf or ours-<sdpa|varlen|varlengraphs>[+ctx][+w<weight>][+bal] "
+        help="variant:seed[,seed...] with variant hf[+up<k>][+ep<n>] or ours-<sdpa|varlen|varlengraphs>[+ctx][+w<weight>][+bal] "
         "(+ctx: span loss over context positions; +w: reasoning loss weight; +bal: class-balanced reasoning loss; "
         "+sqrtbal: square roots of the balanced weights; +hand: reasoning labels from the hand-labelled rows only; "
         "+noattn: no attention-probability dropout; +up<k>: the hand-labelled rows k times in the training data; "
@@ -134,6 +134,18 @@ def main() -> None:
     )
     parser.add_argument(
         "--torch-compile", action="store_true", help="TrainingArguments(torch_compile=True) for every run"
+    )
+    parser.add_argument(
+        "--shared-init",
+        type=int,
+        help="initialise the new heads with this seed in every run (the run's seed then sets only the data order "
+        "and dropout), so that runs of one variant can be averaged (--soup)",
+    )
+    parser.add_argument(
+        "--soup",
+        action="store_true",
+        help="also score the uniform average of the weights of each variant's seeds (a model soup, Wortsman et "
+        "al. 2022; use with --shared-init), as run <variant>/soup; --save-model <variant>:soup saves it",
     )
     args = parser.parse_args()
 
@@ -190,15 +202,18 @@ def main() -> None:
     runs = [
         (v, int(seed)) for spec in args.runs for v, seeds in [spec.split(":")] for seed in seeds.split(",")
     ]
+    soups: dict[str, list[dict]] = {}  # variant -> the trained weights of each of its seeds (on the CPU)
+    soup_trainers = {}  # variant -> its last trainer, which scores the soup
     for variant, seed in runs:
-        torch.manual_seed(seed)
+        torch.manual_seed(seed if args.shared_init is None else args.shared_init)
+        peer = variant.split("+")[0] == "hf"  # hf[+up<k>|+ep<n>]: the peer, on the same training data
         run_feats, epochs = train_feats, args.epochs
         for option in variant.split("+")[1:]:
             if option.startswith("up"):  # the hand-labelled questions k times
                 run_feats = train_feats + hand_only_feats * (int(option[2:]) - 1)
             elif option.startswith("ep"):
                 epochs = float(option[2:])
-        if variant == "hf":
+        if peer:
             model = BertForQuestionAnswering.from_pretrained(args.backbone, dtype=torch.float32)
             keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
         else:
@@ -282,13 +297,13 @@ def main() -> None:
             trainer,
             tokenizer,
             val_rows,
-            with_reasoning=variant != "hf",
+            with_reasoning=not peer,
             predictions_path=saved["validation"],
         )
         val.pop("reasoning_predictions", None)
         test.pop("reasoning_predictions", None)
         result = {"train_s": train_s, "test": test, "validation": val}
-        if labelled_val and variant != "hf":
+        if labelled_val and not peer:
             scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
             result["labelled_validation"] = {
                 "span_exact_match": scored["exact_match"],
@@ -320,6 +335,11 @@ def main() -> None:
             save_model_for_hub(trainer.model.float().eval(), tokenizer, model_dir)
             print(f"saved {run_name} to {model_dir}", flush=True)
         trained.setdefault(variant, trainer.model)  # the first seed's model feeds the retrieval figures
+        if args.soup and not peer:
+            soups.setdefault(variant, []).append(
+                {k: v.detach().float().cpu().clone() for k, v in trainer.model.state_dict().items()}
+            )
+            soup_trainers[variant] = trainer
         print(
             f"{variant:16s} seed {seed} train {train_s:6.1f}s  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "
             f"val EM {val['exact_match']:.2f} F1 {val['f1']:.2f}  reasoning acc {val.get('reasoning_accuracy', float('nan')):.2f} "
@@ -327,10 +347,45 @@ def main() -> None:
             flush=True,
         )
 
+    for variant, weights in soups.items():
+        if len(weights) < 2:
+            continue
+        trainer = soup_trainers[variant]
+        averaged = {k: sum(w[k] for w in weights) / len(weights) for k in weights[0]}
+        trainer.model.load_state_dict(averaged)
+        test = evaluate_reader(trainer, tokenizer, test_rows, with_reasoning=False)
+        val = evaluate_reader(trainer, tokenizer, val_rows, with_reasoning=True)
+        val.pop("reasoning_predictions", None)
+        test.pop("reasoning_predictions", None)
+        result = {"seeds": len(weights), "test": test, "validation": val}
+        if labelled_val:
+            scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
+            result["labelled_validation"] = {
+                "span_exact_match": scored["exact_match"],
+                "span_f1": scored["f1"],
+                **confusion([r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]),
+            }
+            print(f"{variant} soup hand-labelled validation: {json.dumps(result['labelled_validation'])}")
+        results[f"{variant}/soup"] = result
+        print(
+            f"{variant:16s} soup of {len(weights)} seeds  test EM {test['exact_match']:.2f} F1 {test['f1']:.2f}  "
+            f"val EM {val['exact_match']:.2f} F1 {val['f1']:.2f}",
+            flush=True,
+        )
+        if f"{variant}:soup" in args.save_model:
+            from bert_qa_reasoning.recipe import save_model_for_hub
+
+            model_dir = os.path.join(args.out, "models", f"{variant}-soup")
+            trainer.model.config.varlen_cuda_graphs = False
+            trainer.model.clear_cuda_graphs()
+            save_model_for_hub(trainer.model.float().eval(), tokenizer, model_dir)
+            print(f"saved {variant}-soup to {model_dir}", flush=True)
+
     summary = {}
     for variant in dict.fromkeys(v for v, _ in runs):
-        tests = [r["test"] for k, r in results.items() if k.startswith(f"{variant}/")]
-        vals = [r["validation"] for k, r in results.items() if k.startswith(f"{variant}/")]
+        seeds_of = [r for k, r in results.items() if k.startswith(f"{variant}/") and not k.endswith("/soup")]
+        tests = [r["test"] for r in seeds_of]
+        vals = [r["validation"] for r in seeds_of]
         mean = lambda rows, key: float(np.mean([r[key] for r in rows])) if key in rows[0] else float("nan")  # noqa: E731
         std = lambda rows, key: float(np.std([r[key] for r in rows])) if key in rows[0] else float("nan")  # noqa: E731
         summary[variant] = {

@@ -237,3 +237,13 @@ def test_train_on_a_datasets_dataset_by_name(tmp_path, capsys, tiny_model_dir_cl
     assert "model saved to" in capsys.readouterr().out and (out / "model.safetensors").exists()
     assert main(["train", "--dataset", str(tmp_path / "missing"), "--output-dir", str(out)]) == 2
     assert "--dataset" in capsys.readouterr().err
+
+
+def test_ask_help_states_the_pipelines_own_length_prior(capsys):
+    from bert_qa_reasoning.cli import build_parser
+    from bert_qa_reasoning.pipeline_qa_with_reasoning import LENGTH_PRIOR
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["ask", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"(default {LENGTH_PRIOR:g}; 0: off" in help_text

@@ -144,7 +144,7 @@ def test_the_length_prior_favours_the_longer_of_two_close_spans(pipe):
         "question": "Which?",
     }
     options = pipe._options({})
-    assert options["length_prior"] == 0.25
+    assert options["length_prior"] == 0.375
     assert pipe.postprocess(outputs, **{**options, "length_prior": 0})[0]["answer"] == "13702"
     assert (
         pipe.postprocess(outputs, **options)[0]["answer"] == "Executive Order 13702"
