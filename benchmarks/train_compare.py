@@ -148,6 +148,10 @@ def main() -> None:
         "al. 2022; use with --shared-init), as run <variant>/soup; --save-model <variant>:soup saves it",
     )
     args = parser.parse_args()
+    if any(spec.endswith(":soup") for spec in args.save_model) and not args.soup:
+        parser.error("--save-model <variant>:soup needs --soup")
+    if args.soup and args.shared_init is None:
+        parser.error("--soup averages runs whose new heads start alike: give --shared-init SEED too")
 
     from transformers import (
         AutoTokenizer,
@@ -207,6 +211,8 @@ def main() -> None:
     for variant, seed in runs:
         torch.manual_seed(seed if args.shared_init is None else args.shared_init)
         peer = variant.split("+")[0] == "hf"  # hf[+up<k>|+ep<n>]: the peer, on the same training data
+        if peer and any(not o.startswith(("up", "ep")) for o in variant.split("+")[1:]):
+            raise SystemExit(f"the peer takes only +up<k> and +ep<n>, got {variant!r}")
         run_feats, epochs = train_feats, args.epochs
         for option in variant.split("+")[1:]:
             if option.startswith("up"):  # the hand-labelled questions k times
