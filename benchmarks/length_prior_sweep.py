@@ -54,6 +54,16 @@ def main() -> None:
         f1 = [max(f1_score(a[0]["answer"] if a else "", g) for g in gs) for a, gs in zip(answers, golds)]
         return 100 * sum(em) / len(em), 100 * sum(f1) / len(f1), f1
 
+    def with_paragraphs(squad_rows, prior):
+        """EM and F1 of SQuAD-style rows, each question read with its own paragraph."""
+        answers = qa(
+            question=[r["question"] for r in squad_rows],
+            context=[r["context"] for r in squad_rows],
+            length_prior=prior,
+            batch_size=64,
+        )
+        return score(answers, [r["answers"]["text"] for r in squad_rows])[:2]
+
     print(
         "| length_prior | PDF dev EM | PDF dev F1 | factual / causal / comparative F1 | hand-written validation EM | "
         "F1 | SQuAD validation EM | F1 |"
@@ -67,20 +77,8 @@ def main() -> None:
             100 * sum(x for x, r in zip(per, rows) if r["label"] == t) / sum(r["label"] == t for r in rows)
             for t in ("factual", "causal", "comparative")
         ]
-        sq = qa(
-            question=[r["question"] for r in squad],
-            context=[r["context"] for r in squad],
-            length_prior=prior,
-            batch_size=64,
-        )
-        sq_em, sq_f1, _ = score(sq, [r["answers"]["text"] for r in squad])
-        written = qa(
-            question=[r["question"] for r in hand],
-            context=[r["context"] for r in hand],
-            length_prior=prior,
-            batch_size=64,
-        )
-        hand_em, hand_f1, _ = score(written, [r["answers"]["text"] for r in hand])
+        sq_em, sq_f1 = with_paragraphs(squad, prior)
+        hand_em, hand_f1 = with_paragraphs(hand, prior)
         results[prior] = (pdf_f1, hand_f1, sq_f1)
         print(
             f"| {prior:g} | {pdf_em:.1f} | {pdf_f1:.1f} | {' / '.join(f'{x:.1f}' for x in by_type)} | "

@@ -74,6 +74,25 @@ def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool, predictions_
     return scores
 
 
+def labelled_scores(trainer, tokenizer, labelled_val) -> dict:
+    """Span EM/F1 and reasoning accuracy, macro-F1, recall and confusion on the hand-labelled validation rows."""
+    scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
+    return {
+        "span_exact_match": scored["exact_match"],
+        "span_f1": scored["f1"],
+        **confusion([r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]),
+    }
+
+
+def save_trained(trainer, tokenizer, model_dir: str) -> None:
+    """Saves the trainer's model in float32, Hub layout, without its CUDA graphs."""
+    from bert_qa_reasoning.recipe import save_model_for_hub
+
+    trainer.model.config.varlen_cuda_graphs = False
+    trainer.model.clear_cuda_graphs()
+    save_model_for_hub(trainer.model.float().eval(), tokenizer, model_dir)
+
+
 def confusion(gold: list[str], pred: list[str]) -> dict:
     """Accuracy, macro-F1, per-class recall and the confusion matrix (gold -> predicted -> count)."""
     matrix = {g: {p: 0 for p in REASONING_LABELS} for g in REASONING_LABELS}
@@ -310,12 +329,7 @@ def main() -> None:
         test.pop("reasoning_predictions", None)
         result = {"train_s": train_s, "test": test, "validation": val}
         if labelled_val and not peer:
-            scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
-            result["labelled_validation"] = {
-                "span_exact_match": scored["exact_match"],
-                "span_f1": scored["f1"],
-                **confusion([r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]),
-            }
+            result["labelled_validation"] = labelled_scores(trainer, tokenizer, labelled_val)
             print(
                 f"{variant} seed {seed} hand-labelled validation: {json.dumps(result['labelled_validation'])}"
             )
@@ -333,12 +347,8 @@ def main() -> None:
                 config._attn_implementation, config.varlen_cuda_graphs = kept
         results[f"{variant}/seed{seed}"] = result
         if f"{variant}:{seed}" in args.save_model:
-            from bert_qa_reasoning.recipe import save_model_for_hub
-
             model_dir = os.path.join(args.out, "models", run_name)
-            trainer.model.config.varlen_cuda_graphs = False
-            trainer.model.clear_cuda_graphs()
-            save_model_for_hub(trainer.model.float().eval(), tokenizer, model_dir)
+            save_trained(trainer, tokenizer, model_dir)
             print(f"saved {run_name} to {model_dir}", flush=True)
         trained.setdefault(variant, trainer.model)  # the first seed's model feeds the retrieval figures
         if args.soup and not peer:
@@ -365,12 +375,7 @@ def main() -> None:
         test.pop("reasoning_predictions", None)
         result = {"seeds": len(weights), "test": test, "validation": val}
         if labelled_val:
-            scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
-            result["labelled_validation"] = {
-                "span_exact_match": scored["exact_match"],
-                "span_f1": scored["f1"],
-                **confusion([r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]),
-            }
+            result["labelled_validation"] = labelled_scores(trainer, tokenizer, labelled_val)
             print(f"{variant} soup hand-labelled validation: {json.dumps(result['labelled_validation'])}")
         results[f"{variant}/soup"] = result
         print(
@@ -379,12 +384,8 @@ def main() -> None:
             flush=True,
         )
         if f"{variant}:soup" in args.save_model:
-            from bert_qa_reasoning.recipe import save_model_for_hub
-
             model_dir = os.path.join(args.out, "models", f"{variant}-soup")
-            trainer.model.config.varlen_cuda_graphs = False
-            trainer.model.clear_cuda_graphs()
-            save_model_for_hub(trainer.model.float().eval(), tokenizer, model_dir)
+            save_trained(trainer, tokenizer, model_dir)
             print(f"saved {variant}-soup to {model_dir}", flush=True)
 
     summary = {}
