@@ -87,6 +87,7 @@ EXPECTED = {
     "pipeline_qa_with_reasoning.py",
     "packing.py",
     "cuda_graphs.py",
+    "cpu_linear.py",
     "evidence.py",
     "table_answers.py",
     "features.py",

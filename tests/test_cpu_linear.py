@@ -1,0 +1,83 @@
+"""cpu_linear: float32 CPU linears on oneDNN's kernel, and the pipeline's CPU fast path that uses it."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from transformers import pipeline
+
+from bert_qa_reasoning.cpu_linear import OneDNNLinear, onednn_linear_available
+
+pytestmark = pytest.mark.skipif(not onednn_linear_available(), reason="this PyTorch has no oneDNN")
+
+
+def _routed_calls(fn) -> int:
+    """How many times `fn()` ran oneDNN's linear kernel."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
+    return sum(e.count for e in prof.key_averages() if e.key == "mkldnn::_linear_pointwise")
+
+
+@pytest.mark.parametrize(
+    "shape, transpose, bias",
+    [((5, 32), False, True), ((5, 32), True, True), ((2, 3, 4, 32), False, False), ((3, 7, 32), False, True)],
+)
+def test_routed_linears_compute_what_f_linear_computes(shape, transpose, bias):
+    weight, b = torch.randn(48, 32), (torch.randn(48) if bias else None)
+    x = torch.randn(*shape)
+    if transpose:  # a non-contiguous input
+        x = torch.randn(*reversed(shape)).t()
+    with torch.inference_mode():
+        expected = F.linear(x, weight, b)
+        with OneDNNLinear():
+            got = F.linear(x, weight, b)
+        with OneDNNLinear():
+            assert _routed_calls(lambda: F.linear(x, weight, b)) == 1
+    assert got.shape == expected.shape and torch.allclose(got, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_autograd_other_dtypes_and_modules_outside_the_mode_are_left_to_pytorch():
+    weight = torch.randn(16, 8, requires_grad=True)
+    x = torch.randn(4, 8)
+    with OneDNNLinear():
+        assert _routed_calls(lambda: F.linear(x, weight)) == 0  # needs a gradient: no backward on oneDNN's op
+        y = F.linear(x, weight)
+        with torch.no_grad():
+            assert _routed_calls(lambda: F.linear(x, weight)) == 1
+            assert _routed_calls(lambda: F.linear(x.double(), weight.double())) == 0
+    y.sum().backward()
+    assert torch.allclose(weight.grad, x.sum(0).expand(16, 8))
+    lin = torch.nn.Linear(8, 3)
+    with torch.no_grad():
+        assert _routed_calls(lambda: lin(x)) == 0  # outside the mode
+        with OneDNNLinear():
+            assert _routed_calls(lambda: lin(x)) == 1  # an nn.Linear goes through F.linear
+
+
+def test_the_cpu_fast_path_is_on_by_default_and_gives_the_same_answers():
+    import bert_qa_reasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    fast = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu")
+    plain = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu", fast_path=False)
+    assert fast.cpu_onednn and not plain.cpu_onednn and fast.fast_path is False  # no varlen on the CPU
+    questions = [
+        "Why did the council close the bridge?",
+        "How does the new engine differ from the old one?",
+        "When was the observatory founded?",
+    ]
+    context = (
+        "The observatory was founded in 1874 on the hill above the town. In 1990 the council closed the old "
+        "bridge because its piers had cracked after the flood. The new engine burns hydrogen, whereas the old "
+        "one burned coal and needed a crew of three."
+    )
+    calls = _routed_calls(lambda: fast(question=questions, context=[context] * 3, top_k=3))
+    assert calls >= fast.model.config.num_hidden_layers * 6  # every linear of the encoder, at least once
+    assert _routed_calls(lambda: plain(question=questions, context=[context] * 3)) == 0
+    got = fast(question=questions, context=[context] * 3, top_k=3)
+    expected = plain(question=questions, context=[context] * 3, top_k=3)
+    for g, e in zip(got, expected):
+        assert [a["answer"] for a in g] == [a["answer"] for a in e]
+        assert [a["reasoning"] for a in g] == [a["reasoning"] for a in e]
+        assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(g, e))
