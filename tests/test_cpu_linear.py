@@ -55,6 +55,45 @@ def test_autograd_other_dtypes_and_modules_outside_the_mode_are_left_to_pytorch(
             assert _routed_calls(lambda: lin(x)) == 1  # an nn.Linear goes through F.linear
 
 
+def test_what_the_op_would_compute_differently_is_left_to_pytorch():
+    weight, x = torch.randn(6, 4), torch.randn(3, 4)
+    with torch.inference_mode(), OneDNNLinear():
+        for bias in (torch.tensor(5.0), torch.ones(1)):  # broadcast biases: the op drops or refuses them
+            assert _routed_calls(lambda bias=bias: F.linear(x, weight, bias)) == 0
+            assert torch.allclose(F.linear(x, weight, bias), x @ weight.T + bias)
+        with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):  # PyTorch's own error
+            F.linear(torch.randn(3, 5), weight)
+        assert _routed_calls(lambda: F.linear(x, weight.to_sparse())) == 0
+    import torch.autograd.forward_ad as fwAD
+
+    with torch.no_grad(), fwAD.dual_level(), OneDNNLinear():
+        dual = fwAD.make_dual(x, torch.ones_like(x))
+        tangent = fwAD.unpack_dual(F.linear(dual, weight)).tangent
+    assert tangent is not None and torch.allclose(tangent, torch.ones_like(x) @ weight.T)
+
+
+def test_batch_widths_are_rounded_to_16_tokens_within_the_position_limit():
+    import bert_qa_reasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    widths = []
+    question, context = "Who founded the company?", "Alice Smith founded the company in 1999 in Leeds."
+    for fast_path in (None, False):
+        pipe = pipeline(
+            "qa-with-reasoning", model=path, retriever_model=False, device="cpu", fast_path=fast_path
+        )
+        hook = pipe.model.register_forward_pre_hook(
+            lambda module, args, kwargs: widths.append(kwargs["input_ids"].shape[1]), with_kwargs=True
+        )
+        assert pipe(question=question, context=context)[0]["answer"] == "Alice Smith"
+        if fast_path is None:
+            pipe.model.config.max_position_embeddings = 20  # a limit below the rounded width caps it
+            pipe(question=question, context=context)
+        hook.remove()
+    exact = len(pipe.tokenizer(question, context)["input_ids"])
+    assert exact % 16 and widths == [16 * (exact // 16 + 1), max(exact, 20), exact]
+
+
 def test_the_cpu_fast_path_is_on_by_default_and_gives_the_same_answers():
     import bert_qa_reasoning
 
