@@ -122,7 +122,7 @@ def run_side(args) -> dict:
         fast_path=None if args.fast_path == "auto" else args.fast_path == "on",
     )  # fmt: skip
     result["fast_path"] = pipe.fast_path
-    result["cpu_onednn"] = getattr(pipe, "cpu_onednn", False)  # float32 linears on oneDNN (CPU)
+    result["cpu_onednn"] = pipe.cpu_onednn  # float32 linears on oneDNN (CPU)
     pipe(
         question=questions[:256], context=contexts[:256], batch_size=args.batch_size
     )  # warm-up (graph captures)

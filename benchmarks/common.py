@@ -10,7 +10,9 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
+import time
 
 import torch
 
@@ -26,6 +28,18 @@ def base_parser(doc: str | None = None, minilm_flag: str = "--minilm") -> argpar
     parser.add_argument("--squad", required=True, help="SQuAD v1.1 dev JSON (our article split)")
     parser.add_argument(minilm_flag, required=True, help="all-MiniLM-L6-v2 directory (weights and tokenizer)")
     return parser
+
+
+def median_ms(fn, repeat: int) -> float:
+    """The median wall time of `fn()` in milliseconds, over `repeat` calls after 3 warm-up calls."""
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
 
 
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")

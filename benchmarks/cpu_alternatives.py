@@ -13,22 +13,12 @@ Prints:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
-import statistics
 import time
 
 import torch
-
-
-def median_ms(fn, repeat: int = 30) -> float:
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+from common import median_ms
 
 
 def main() -> None:
@@ -51,9 +41,9 @@ def main() -> None:
     inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
     print(f"CPU, {torch.get_num_threads()} threads, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}")
 
-    def forward(m, context=None):
+    def forward(m, context=contextlib.nullcontext):
         def run():
-            with torch.inference_mode(), context() if context else torch.inference_mode():
+            with torch.inference_mode(), context():
                 return m(**inputs).start_logits.float()
 
         return run
@@ -75,7 +65,7 @@ def main() -> None:
     print(f"\n1. one window of {args.tokens} tokens\n| way | median ms | max abs logit diff |\n|---|---|---|")
     for name, run in ways:
         diff = (run() - reference).abs().max().item()
-        print(f"| {name} | {median_ms(run):.1f} | {diff:.1e} |")
+        print(f"| {name} | {median_ms(run, 30):.1f} | {diff:.1e} |")
 
     print("\n2. oneDNN, one 384 -> 1536 layer, in order\n| width | ms |\n|---|---|")
     weight, bias = torch.randn(1536, 384), torch.randn(1536)

@@ -22,6 +22,7 @@ from .configuration_bert_qa_reasoning import DEFAULT_REASONING_LABELS
 from .cpu_linear import OneDNNLinear, onednn_linear_available
 from .evidence import reasoning_evidence
 from .features import top_spans
+from .packing import round_up
 from .retrieval import DEFAULT_RETRIEVER, RETRIEVERS, PassageIndex, encoder_fingerprint
 from .table_answers import compare_rows, tables_of
 from .windows import TokenCache, build_windows, pair_template
@@ -669,7 +670,7 @@ class QAWithReasoningPipeline(Pipeline):
         if self.cpu_onednn:
             # oneDNN makes a kernel for each new shape (about 1 ms a layer): widths in steps of 16 keep it to a few
             limit = getattr(self.model.config, "max_position_embeddings", None) or width
-            width = max(width, min(-(-width // _ONEDNN_WIDTH_STEP) * _ONEDNN_WIDTH_STEP, limit))
+            width = max(width, min(round_up(width, _ONEDNN_WIDTH_STEP), limit))
         with_types = "token_type_ids" in self.tokenizer.model_input_names
         # right padding, whatever the tokenizer's
         ids = np.full((len(batch), width), pad_id, dtype=np.int64)
