@@ -14,7 +14,11 @@ Figures, per shape:
 - one question at a time with its paragraph: p50 latency.
 
     python benchmarks/bench_pipeline.py --squad dev-v1.1.json --minilm <dir> --peer-path <dir> \\
-        [--shapes bert-base minilm] [--device cuda|cpu] [--limit N] [--out results.json]
+        [--shapes bert-base minilm] [--device cuda|cpu] [--limit N] [--rounds N] [--out results.json]
+
+`--rounds N` runs the sides alternately N times and reports medians, and the median of each round's ratio: on a
+shared host whose speed drifts by 15-25 % between minutes (this project's CPU machine), one round's ratio moves
+with the drift, while the two sides of one round see the same host.
 
 On CUDA both sides run in float16, ours on its default fast path there (varlen + CUDA graphs). On the CPU both run
 in float32 (`--dtype bfloat16`: both in bfloat16).
@@ -180,6 +184,13 @@ def main() -> None:
         choices=["float32", "float16", "bfloat16"],
         help="both sides (default: float16 on CUDA, float32 on CPU)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the two sides alternately this many times (peer, ours, peer, ours, ...) and report the median of "
+        "each round's ratio: a host whose speed drifts moves both sides of a round alike",
+    )
     parser.add_argument("--out")
     parser.add_argument("--threads", type=int, help="torch threads on the CPU (both sides)")
     parser.add_argument(
@@ -200,7 +211,8 @@ def main() -> None:
     for shape in args.shapes:
         with tempfile.TemporaryDirectory() as model_dir:
             write_checkpoint(shape, args.minilm, model_dir)
-            for side in ("peer", "ours") if args.peer_path else ("ours",):
+            sides = ("peer", "ours") if args.peer_path else ("ours",)
+            for side in [side for _ in range(max(1, args.rounds)) for side in sides]:
                 command = [
                     sys.executable,
                     __file__,
@@ -240,31 +252,41 @@ def main() -> None:
                     raise SystemExit(f"{side} ({shape}) failed")
                 if args.profile and side == "ours":
                     print(out.stderr[-30000:], file=sys.stderr)
-                results.setdefault(shape, {})[side] = json.loads(line[7:])
-                print(f"{shape} {side}: {results[shape][side]}", flush=True)
+                results.setdefault(shape, {}).setdefault(side, []).append(json.loads(line[7:]))
+                print(f"{shape} {side}: {results[shape][side][-1]}", flush=True)
     import torch
 
     card = (
         torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     )
+    rounds = max(1, args.rounds)
     print(f"\n{card}, {time.strftime('%Y-%m-%d')}, batch {args.batch_size}, {args.dtype or 'default dtype'}")
-    print("| shape | figure | peer (4.57.3) | ours | ratio |\n|---|---|---|---|---|")
+    print("ratio: how many times as fast as the peer ours is (for the p50, the peer's ms over ours)")
+    if rounds > 1:
+        print(
+            f"{rounds} rounds, sides alternating; figures are medians over rounds, ratios the median of each round's"
+        )
+    print("| shape | figure | peer (4.57.3) | ours | ratio |" + (" ratio per round |" if rounds > 1 else ""))
+    print("|---|---|---|---|---|" + ("---|" if rounds > 1 else ""))
     for shape, sides in results.items():
-        ours, peer = sides["ours"], sides.get("peer", {})
+        ours, peer = sides["ours"], sides.get("peer", [])
         for key, name, better_high in (
             ("pairs_qps", "gold-paragraph pairs, q/s", True),
             ("pool_top3_qps", "pool, BM25 top-3 read, q/s", True),
             ("pool_rerank10_qps", "pool, BM25 top-10 re-ranked by the reader, 3 kept, q/s", True),
             ("single_p50_ms", "one question, p50 ms", False),
         ):
-            theirs = peer.get(key)
-            ratio = (
-                ""
-                if theirs is None
-                else f"×{(ours[key] / theirs) if better_high else (theirs / ours[key]):.2f}"
-            )
-            print(f"| {shape} | {name} | {theirs:.1f} | {ours[key]:.1f} | {ratio} |" if theirs else
-                  f"| {shape} | {name} | – | {ours[key]:.1f} | |")  # fmt: skip
+            mine = statistics.median(r[key] for r in ours)
+            if not peer or key not in peer[0]:
+                print(f"| {shape} | {name} | – | {mine:.1f} | |" + (" |" if rounds > 1 else ""))
+                continue
+            theirs = statistics.median(r[key] for r in peer)
+            # ours against the peer of the same round: above 1 is better for us
+            ratios = [(o[key] / p[key]) if better_high else (p[key] / o[key]) for o, p in zip(ours, peer)]
+            line = f"| {shape} | {name} | {theirs:.1f} | {mine:.1f} | ×{statistics.median(ratios):.2f} |"
+            if rounds > 1:
+                line += " " + ", ".join(f"×{r:.2f}" for r in ratios) + " |"
+            print(line)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump({"card": card, "date": time.strftime("%Y-%m-%d"), "results": results}, f, indent=1)

@@ -5,7 +5,7 @@
 For every PDF that gives text: passages, passages that end mid-sentence on one page (a column or page break cut
 them), passages over a page break, table-row passages, passages holding a text block repeated verbatim on most pages
 (stamps and notices should be gone; a block the document repeats at other heights, such as a form's courier address,
-is content and stays), and image-placeholder tokens left. Every other file gets its error. `--src` measures another
+is content and stays), image-placeholder tokens left, and words with a citation mark glued on ("gates5–7"). Every other file gets its error. `--src` measures another
 checkout's `pdf_text` (e.g. a `git worktree` of an older commit) for a before/after table.
 """
 
@@ -21,6 +21,8 @@ import time
 
 END = re.compile(r"[.!?:;\"\u201d\u2019')\]]\s*$")
 PLACEHOLDER = re.compile(r"</?[A-Z]{2,6}>")
+# a word with a citation mark glued on ("gates5–7", "trapped11,12."): what superscript marks leave when kept
+GLUED_MARK = re.compile(r"\b[^\W\d_]{3,}\d{1,3}(?:[–,-]\d{1,3})*(?=[\s.,;:)]|$)")
 
 
 def main() -> None:
@@ -41,15 +43,15 @@ def main() -> None:
     start = time.perf_counter()
     print(
         "| file | passages | cut mid-sentence | over a page break | table rows | sidebar passages | repeated blocks left "
-        "| placeholders left |"
+        "| placeholders left | glued citation marks |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for entry in entries:
         path = os.path.join(args.folder, entry["file"])
         try:
             doc = pdf_text.extract_pdf_pages(path, password=entry.get("password"))
         except pdf_text.PdfError as exc:
-            print(f"| {entry['file']} | error: {str(exc)[:110]} | | | | | | |")
+            print(f"| {entry['file']} | error: {str(exc)[:110]} | | | | | | | |")
             totals["errors"] += 1
             continue
         passages = list(pdf_text.make_passages(doc.pages))
@@ -70,13 +72,14 @@ def main() -> None:
             "sidebars": sum(1 for p in passages if "-side" in p.id),
             "repeated": sum(1 for p in passages if any(b in p.text for b in repeated)),
             "placeholders": sum(len(PLACEHOLDER.findall(p.text)) for p in passages),
+            "glued": sum(len(GLUED_MARK.findall(p.text)) for p in passages),
         }
         totals.update(row)
         totals["files"] += 1
         print(f"| {entry['file']} | " + " | ".join(str(v) for v in row.values()) + " |")
     print(
         f"| **{totals['files']} files with text, {totals['errors']} errors** | {totals['passages']} | {totals['cut']} | "
-        f"{totals['over']} | {totals['rows']} | {totals['sidebars']} | {totals['repeated']} | {totals['placeholders']} |"
+        f"{totals['over']} | {totals['rows']} | {totals['sidebars']} | {totals['repeated']} | {totals['placeholders']} | {totals['glued']} |"
     )
     print(f"{time.perf_counter() - start:.1f} s")
 

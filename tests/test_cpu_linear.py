@@ -5,7 +5,13 @@ import torch
 import torch.nn.functional as F
 from transformers import pipeline
 
-from bert_qa_reasoning.cpu_linear import OneDNNLinear, onednn_linear_available
+import bert_qa_reasoning.pipeline_qa_with_reasoning as pipeline_module
+from bert_qa_reasoning.cpu_linear import (
+    OneDNNLinear,
+    linear_shapes,
+    onednn_linear_available,
+    onednn_linear_faster,
+)
 
 pytestmark = pytest.mark.skipif(not onednn_linear_available(), reason="this PyTorch has no oneDNN")
 
@@ -72,7 +78,47 @@ def test_what_the_op_would_compute_differently_is_left_to_pytorch():
     assert tangent is not None and torch.allclose(tangent, torch.ones_like(x) @ weight.T)
 
 
-def test_batch_widths_are_rounded_to_16_tokens_within_the_position_limit():
+@pytest.fixture
+def onednn_wins(monkeypatch):
+    """This CPU times oneDNN's kernel as the faster one (on an Intel Xeon MKL wins, on an AMD EPYC oneDNN)."""
+    monkeypatch.setattr(pipeline_module, "onednn_linear_faster", lambda *args: True)
+
+
+def test_the_kernels_are_timed_once_per_model_shape():
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 64))
+    model.append(torch.nn.Linear(64, 128))
+    shapes = linear_shapes(model)
+    assert shapes == ((64, 128, 2), (128, 64, 1))
+    onednn_linear_faster.cache_clear()
+    first = onednn_linear_faster(shapes, torch.get_num_threads())
+    assert isinstance(first, bool) and onednn_linear_faster(shapes, torch.get_num_threads()) is first
+    assert onednn_linear_faster.cache_info().hits == 1 and onednn_linear_faster.cache_info().misses == 1
+    assert onednn_linear_faster((), 2) is False  # no linear layer: nothing to route
+
+
+def test_the_cpu_default_follows_the_timing_and_true_forces_onednn(monkeypatch):
+    import bert_qa_reasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    asked = []
+
+    def timing(shapes, threads):
+        asked.append(shapes)
+        return False
+
+    monkeypatch.setattr(pipeline_module, "onednn_linear_faster", timing)
+    slower = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu")
+    forced = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu", fast_path=True)
+    config = slower.model.config
+    assert asked == [linear_shapes(slower.model)]  # timed only when not forced
+    assert (config.hidden_size, config.intermediate_size, config.num_hidden_layers) in asked[0]
+    assert not slower.cpu_onednn and forced.cpu_onednn
+    question, context = "Who founded the company?", "Alice Smith founded the company in 1999 in Leeds."
+    assert _routed_calls(lambda: slower(question=question, context=context)) == 0
+    assert slower(question=question, context=context)[0]["answer"] == "Alice Smith"
+
+
+def test_batch_widths_are_rounded_to_16_tokens_within_the_position_limit(onednn_wins):
     import bert_qa_reasoning
 
     path = bert_qa_reasoning.reference_model_path()
@@ -94,7 +140,7 @@ def test_batch_widths_are_rounded_to_16_tokens_within_the_position_limit():
     assert exact % 16 and widths == [16 * (exact // 16 + 1), max(exact, 20), exact]
 
 
-def test_the_cpu_fast_path_is_on_by_default_and_gives_the_same_answers():
+def test_the_cpu_fast_path_is_on_where_it_wins_and_gives_the_same_answers(onednn_wins):
     import bert_qa_reasoning
 
     path = bert_qa_reasoning.reference_model_path()

@@ -4,7 +4,13 @@ page breaks, short pages. The layouts are generated here, like a two-column repo
 import pymupdf
 import pytest
 
-from bert_qa_reasoning.pdf_text import continues, extract_pdf_pages, make_passages
+from bert_qa_reasoning.pdf_text import (
+    continues,
+    drop_marks,
+    extract_pdf_pages,
+    make_passages,
+    superscript_marks,
+)
 
 STAMP = "jdoe on PRODHOST42 with REPORTS"
 
@@ -118,6 +124,68 @@ def test_a_short_page_of_real_text_is_a_passage(tmp_path):
     doc.save(path)
     passages = list(make_passages(extract_pdf_pages(path).pages))
     assert [p.text for p in passages] == ["Issue 6010"]
+
+
+def _raised(page, x, y, before, mark, after, size=11):
+    """Writes `before`, then `mark` small and raised (MuPDF reads it as a superscript), then `after`; returns x."""
+    page.insert_text((x, y), before, fontsize=size)
+    x += pymupdf.get_text_length(before, fontsize=size)
+    page.insert_text((x, y - 4), mark, fontsize=6)
+    x += pymupdf.get_text_length(mark, fontsize=6)
+    page.insert_text((x, y), after, fontsize=size)
+    return x + pymupdf.get_text_length(after, fontsize=size)
+
+
+def test_superscript_citation_marks_are_dropped_and_exponents_kept(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _raised(page, 72, 100, "Two-qubit gates were shown with trapped ions", "11,12", ". Later work")
+    _raised(page, 72, 130, "followed in planar crystals", "5-7", ", where the energy grows")
+    _raised(page, 320, 220, "and E grows as x", "2", " for large x.")
+    _raised(page, 72, 160, "in the limit of large ions, E = cos", "2", " of the angle plus y")
+    _raised(page, 72, 190, "the Federal Register notes sensor ", "4", " data for each flight.")
+    page.insert_htmlbox(
+        pymupdf.Rect(72, 230, 520, 300), "<p>Gates were realized experimentally<sup>13–15</sup> in 2D.</p>"
+    )
+    path = str(tmp_path / "marks.pdf")
+    doc.save(path)
+    text = extract_pdf_pages(path).pages[0].text
+    words = text.split()
+    # citation marks after a word leave it clean; a footnote mark after a word and a space goes too
+    assert "ions." in words and "crystals," in words and "experimentally" in words and "11,12." not in text
+    assert "sensor data" in text and "13–15" not in text and "5-7" not in text
+    # an exponent after a variable or a function name stays
+    assert "x2 for large x." in text and "cos2" in text
+
+
+def test_superscript_marks_reads_spans():
+    def span(text, sup=False):
+        return {"text": text, "flags": 1 if sup else 0}
+
+    page = {
+        "blocks": [
+            {"type": 1, "number": 0},  # an image block
+            {
+                "type": 0,
+                "number": 1,
+                "lines": [
+                    {"spans": [span("modern physics"), span("1,2", True), span(". Towards a goal")]},
+                    {
+                        "spans": [
+                            span("a sequence "),
+                            span("1", True),
+                            span("/n tends to 0, and x"),
+                            span("2", True),
+                        ]
+                    },
+                ],
+            },
+        ]
+    }
+    marks = superscript_marks(page)
+    assert marks == {1: [("dern physics", "1,2")]}
+    assert drop_marks("modern physics1,2. Towards a goal\n", marks[1]) == "modern physics. Towards a goal\n"
+    assert drop_marks("text that moved", marks[1]) == "text that moved"  # not found: left alone
 
 
 def test_short_fragments_beside_real_passages_are_still_dropped(tmp_path):

@@ -2,9 +2,11 @@
 
 PyTorch's CPU `F.linear` goes to the BLAS it was built with (MKL in the PyPI wheels). On some CPUs oneDNN's own
 float32 kernel, which PyTorch also ships (`torch.ops.mkldnn._linear_pointwise`), is much faster for the shapes an
-encoder has: on this project's 2-core AMD EPYC, a 192 x 384 -> 1536 layer takes 0.54 ms against 1.21 ms
-(`benchmarks/bench_cpu_linear.py`). It is the same float32 arithmetic: results differ from the default path only by the
-order of summation (a few 1e-6 on a layer's outputs), never by precision.
+encoder has: on a 2-core AMD EPYC, a 192 x 384 -> 1536 layer takes 0.54 ms against 1.21 ms; on a 2-core Intel Xeon
+with AVX-512, where MKL is at home, oneDNN is 5 % slower (`benchmarks/bench_cpu_linear.py`). [`onednn_linear_faster`]
+times the two once per process on the model's layer shapes, and the pipeline routes to oneDNN only where it wins. It is the
+same float32 arithmetic: results differ from the default path only by the order of summation (a few 1e-6 on a
+layer's outputs), never by precision.
 
 [`OneDNNLinear`] is a `TorchFunctionMode`: inside `with OneDNNLinear():`, every float32 CPU `F.linear` of a model,
 whatever its architecture (BERT, RoBERTa, DeBERTa), runs on oneDNN's kernel. Nothing of the model is changed or
@@ -17,6 +19,11 @@ Travels to the Hub with the pipeline: only torch.
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections import Counter
+from functools import cache
+
 import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
@@ -25,6 +32,61 @@ from torch.overrides import TorchFunctionMode
 def onednn_linear_available() -> bool:
     """Whether this PyTorch build has oneDNN and its float32 linear kernel."""
     return bool(torch.backends.mkldnn.is_available()) and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+
+
+# oneDNN is chosen only when it is at least this much faster: a near tie is not worth the width rounding it needs
+ONEDNN_MIN_SPEEDUP = 1.1
+
+
+@cache
+def onednn_linear_faster(shapes: tuple[tuple[int, int, int], ...], threads: int, tokens: int = 256) -> bool:
+    """Whether oneDNN's float32 linear kernel runs a model's linear layers at least `ONEDNN_MIN_SPEEDUP` times as
+    fast as PyTorch's default kernel on this CPU.
+
+    Args:
+        shapes: `(in_features, out_features, count)` of each distinct layer shape of the model (`linear_shapes`);
+            the two kernels are compared on the layers' total time, as the layers of one shape can favour one kernel
+            and those of another shape the other.
+        threads: torch's thread count (pass `torch.get_num_threads()`); it keys the cache.
+        tokens: rows of the input each layer is timed on.
+
+    Timed once per process and model shape: each kernel warms up, then the two run alternately five times on each
+    shape, and the medians are compared (tens of ms for an encoder's shapes)."""
+    if not onednn_linear_available() or not shapes:
+        return False
+    generator = torch.Generator().manual_seed(0)
+    totals = {"default": 0.0, "onednn": 0.0}
+    with torch.inference_mode():
+        for in_features, out_features, count in shapes:
+            x = torch.randn(tokens, in_features, generator=generator)
+            weight = torch.randn(out_features, in_features, generator=generator) / in_features**0.5
+            bias = torch.zeros(out_features)
+            kernels = {
+                "default": lambda x=x, weight=weight, bias=bias: F.linear(x, weight, bias),
+                "onednn": lambda x=x, weight=weight, bias=bias: torch.ops.mkldnn._linear_pointwise(
+                    x, weight, bias, "none", [], ""
+                ),
+            }
+            seconds: dict[str, list[float]] = {name: [] for name in kernels}
+            for _ in range(2):  # warm-up: oneDNN makes a kernel per new shape
+                for kernel in kernels.values():
+                    kernel()
+            for _ in range(5):
+                for name, kernel in kernels.items():
+                    start = time.perf_counter()
+                    kernel()
+                    seconds[name].append(time.perf_counter() - start)
+            for name in kernels:
+                totals[name] += count * statistics.median(seconds[name])
+    return totals["default"] >= ONEDNN_MIN_SPEEDUP * totals["onednn"]
+
+
+def linear_shapes(model: torch.nn.Module) -> tuple[tuple[int, int, int], ...]:
+    """`(in_features, out_features, count)` of the distinct shapes of `model`'s `nn.Linear` layers."""
+    counts = Counter(
+        (m.in_features, m.out_features) for m in model.modules() if isinstance(m, torch.nn.Linear)
+    )
+    return tuple(sorted((i, o, n) for (i, o), n in counts.items()))
 
 
 class OneDNNLinear(TorchFunctionMode):
@@ -65,4 +127,10 @@ def _routable(x, weight, bias) -> bool:
     )
 
 
-__all__ = ["OneDNNLinear", "onednn_linear_available"]
+__all__ = [
+    "ONEDNN_MIN_SPEEDUP",
+    "OneDNNLinear",
+    "linear_shapes",
+    "onednn_linear_available",
+    "onednn_linear_faster",
+]

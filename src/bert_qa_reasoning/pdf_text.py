@@ -20,7 +20,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -92,6 +92,32 @@ _LIGATURE_RE = re.compile("|".join(map(re.escape, _LIGATURES)))
 _HYPHEN_BREAK = re.compile(r"(\w)[-\u2010\u2011]\n(\w)")
 # Tokens typesetting systems leave where an image goes ("EP06AU20.012</GPH>" in the Federal Register's SGML).
 _PLACEHOLDER = re.compile(r"\S*</?[A-Z]{2,6}(?:\s[^<>]*)?>\S*")
+# Citation and footnote marks set as superscripts after a word ("gates5–7", "trapped11,12.", "sensor 4"): glued to the
+# word they make a token no question has ("gates5"), and beside it a stray number in the sentence. A superscript of
+# digits only is such a mark when a word of 3+ letters (perhaps with punctuation or a space) comes just before it;
+# exponents follow a variable, a bracket or a function name ("x2", "(a+b)2", "cos2").
+_SUPERSCRIPT_FLAG = 1  # bit 0 of a span's flags in PyMuPDF's "dict" text
+_MARK = re.compile(r"\d{1,3}(?:\s*[–,-]\s*\d{1,3})*,?")
+_WORD_BEFORE_MARK = re.compile(r"([^\W\d_]{3,})[.,;:)\]]?\s?$")
+_MATH_FUNCTIONS = frozenset(
+    [
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "log",
+        "exp",
+        "sinh",
+        "cosh",
+        "tanh",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "det",
+    ]
+)
 # A block or page that ends like this has ended its sentence; one that does not, and is followed by text that starts
 # in lower case, was cut by a column, box or page break.
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u2019')\]]\s*$")
@@ -125,6 +151,46 @@ def _block_text(raw: str) -> str:
     raw = _HYPHEN_BREAK.sub(r"\1\2", raw)
     raw = _PLACEHOLDER.sub("", raw)
     return re.sub(r"\s+", " ", raw).strip()
+
+
+def superscript_marks(page_dict: dict) -> dict[int, list[tuple[str, str]]]:
+    """The superscript citation marks of a page (see `_MARK`), from PyMuPDF's `page.get_text("dict")`: per block
+    number, `(text just before the mark on its line, the mark)` in reading order."""
+    marks: dict[int, list[tuple[str, str]]] = {}
+    for block in page_dict.get("blocks", []):
+        if block.get("type") != 0:
+            continue
+        for line in block.get("lines", []):
+            before = ""  # the line's text so far, without the marks already taken out
+            spans = line.get("spans", [])
+            for k, span in enumerate(spans):
+                text = span.get("text", "")
+                if span.get("flags", 0) & _SUPERSCRIPT_FLAG and _MARK.fullmatch(text.strip()):
+                    word = _WORD_BEFORE_MARK.search(before)
+                    after = spans[k + 1].get("text", "") if k + 1 < len(spans) else ""
+                    if (
+                        word
+                        and word.group(1).lower() not in _MATH_FUNCTIONS
+                        and not after.startswith(("/", "\u2044"))  # a numerator: "1/n"
+                    ):
+                        marks.setdefault(block["number"], []).append((before[-12:], text))
+                        continue
+                before += text
+    return marks
+
+
+def drop_marks(raw: str, marks: Sequence[tuple[str, str]]) -> str:
+    """`raw` (a block's text) without the `marks` of `superscript_marks`, each found after the text before it; a
+    mark not found where expected is left in place."""
+    position = 0
+    for before, mark in marks:
+        found = raw.find(before + mark, position)
+        if found < 0:
+            continue
+        cut = found + len(before)
+        raw = raw[:cut] + raw[cut + len(mark) :]
+        position = cut
+    return raw
 
 
 def continues(previous: str, following: str) -> bool:
@@ -416,6 +482,7 @@ def extract_pdf_pages(
                 page = doc.load_page(index)
                 height = page.rect.height or 1.0
                 blocks = page.get_text("blocks", flags=flags)
+                marks = superscript_marks(page.get_text("dict", flags=flags))
                 has_images = bool(page.get_images(full=False))
                 label = page.get_label() if hasattr(page, "get_label") else ""
                 rows, band = table_rows(page) if tables else ([], None)
@@ -425,7 +492,7 @@ def extract_pdf_pages(
                     f"page {index + 1} cannot be read ({type(exc).__name__}: {exc}); the file is corrupt.",
                 ) from exc
             kept_blocks = [
-                (b[0], b[1], b[2], b[3], _block_text(b[4]))
+                (b[0], b[1], b[2], b[3], _block_text(drop_marks(b[4], marks.get(b[5], ()))))
                 for b in blocks
                 if len(b) > 6
                 and b[6] == 0
@@ -673,10 +740,12 @@ __all__ = [
     "PdfError",
     "PdfPage",
     "continues",
+    "drop_marks",
     "extract_pdf_pages",
     "make_passages",
     "normalize_text",
     "sidebar_blocks",
     "split_sentences",
+    "superscript_marks",
     "table_rows",
 ]
