@@ -51,7 +51,7 @@ def onednn_linear_faster(shapes: tuple[tuple[int, int, int], ...], threads: int,
         tokens: rows of the input each layer is timed on.
 
     Timed once per process and model shape: each kernel warms up, then the two run alternately five times on each
-    shape, and the medians are compared (tens of ms for an encoder's shapes)."""
+    shape, and the medians are compared (about 50 ms for MiniLM's shapes, 150 ms for BERT-base's, on 2 threads)."""
     if not onednn_linear_available() or not shapes:
         return False
     generator = torch.Generator().manual_seed(0)
