@@ -207,12 +207,13 @@ def main() -> None:
         print("RESULT " + json.dumps(run_side(args)), flush=True)
         return
 
+    rounds = max(1, args.rounds)
     results = {}
     for shape in args.shapes:
         with tempfile.TemporaryDirectory() as model_dir:
             write_checkpoint(shape, args.minilm, model_dir)
             sides = ("peer", "ours") if args.peer_path else ("ours",)
-            for side in [side for _ in range(max(1, args.rounds)) for side in sides]:
+            for side in [side for _ in range(rounds) for side in sides]:
                 command = [
                     sys.executable,
                     __file__,
@@ -259,7 +260,6 @@ def main() -> None:
     card = (
         torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     )
-    rounds = max(1, args.rounds)
     print(f"\n{card}, {time.strftime('%Y-%m-%d')}, batch {args.batch_size}, {args.dtype or 'default dtype'}")
     print("ratio: how many times as fast as the peer ours is (for the p50, the peer's ms over ours)")
     if rounds > 1:

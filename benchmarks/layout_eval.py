@@ -5,8 +5,9 @@
 For every PDF that gives text: passages, passages that end mid-sentence on one page (a column or page break cut
 them), passages over a page break, table-row passages, passages holding a text block repeated verbatim on most pages
 (stamps and notices should be gone; a block the document repeats at other heights, such as a form's courier address,
-is content and stays), image-placeholder tokens left, and words with a citation mark glued on ("gates5–7"). Every other file gets its error. `--src` measures another
-checkout's `pdf_text` (e.g. a `git worktree` of an older commit) for a before/after table.
+is content and stays), image-placeholder tokens left, and words with a citation mark glued on ("gates5–7"). Every
+other file gets its error. `--src` measures another checkout's `pdf_text` (e.g. a `git worktree` of an older commit)
+for a before/after table.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def main() -> None:
         print(f"| {entry['file']} | " + " | ".join(str(v) for v in row.values()) + " |")
     print(
         f"| **{totals['files']} files with text, {totals['errors']} errors** | {totals['passages']} | {totals['cut']} | "
-        f"{totals['over']} | {totals['rows']} | {totals['sidebars']} | {totals['repeated']} | {totals['placeholders']} | {totals['glued']} |"
+        f"{totals['over']} | {totals['rows']} | {totals['sidebars']} | {totals['repeated']} | {totals['placeholders']} | "
+        f"{totals['glued']} |"
     )
     print(f"{time.perf_counter() - start:.1f} s")
 

@@ -3,10 +3,10 @@
 PyTorch's CPU `F.linear` goes to the BLAS it was built with (MKL in the PyPI wheels). On some CPUs oneDNN's own
 float32 kernel, which PyTorch also ships (`torch.ops.mkldnn._linear_pointwise`), is much faster for the shapes an
 encoder has: on a 2-core AMD EPYC, a 192 x 384 -> 1536 layer takes 0.54 ms against 1.21 ms; on a 2-core Intel Xeon
-with AVX-512, where MKL is at home, oneDNN is 5 % slower (`benchmarks/bench_cpu_linear.py`). [`onednn_linear_faster`]
-times the two once per process on the model's layer shapes, and the pipeline routes to oneDNN only where it wins. It is the
-same float32 arithmetic: results differ from the default path only by the order of summation (a few 1e-6 on a
-layer's outputs), never by precision.
+with AVX-512, where MKL is at home, oneDNN is 5 % slower (`benchmarks/bench_cpu_linear.py`).
+[`onednn_linear_faster`] times the two once per process on the model's layer shapes, and the pipeline routes to
+oneDNN only where it wins. It is the same float32 arithmetic: results differ from the default path only by the
+order of summation (a few 1e-6 on a layer's outputs), never by precision.
 
 [`OneDNNLinear`] is a `TorchFunctionMode`: inside `with OneDNNLinear():`, every float32 CPU `F.linear` of a model,
 whatever its architecture (BERT, RoBERTa, DeBERTa), runs on oneDNN's kernel. Nothing of the model is changed or

@@ -100,24 +100,9 @@ _SUPERSCRIPT_FLAG = 1  # bit 0 of a span's flags in PyMuPDF's "dict" text
 _MARK = re.compile(r"\d{1,3}(?:\s*[–,-]\s*\d{1,3})*,?")
 _WORD_BEFORE_MARK = re.compile(r"([^\W\d_]{3,})[.,;:)\]]?\s?$")
 _MATH_FUNCTIONS = frozenset(
-    [
-        "sin",
-        "cos",
-        "tan",
-        "cot",
-        "sec",
-        "csc",
-        "log",
-        "exp",
-        "sinh",
-        "cosh",
-        "tanh",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "det",
-    ]
-)
+    {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "sinh", "cosh", "tanh",
+     "arcsin", "arccos", "arctan", "det"}
+)  # fmt: skip
 # A block or page that ends like this has ended its sentence; one that does not, and is followed by text that starts
 # in lower case, was cut by a column, box or page break.
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u2019')\]]\s*$")
