@@ -53,6 +53,37 @@ def write_checkpoint(shape: str, minilm: str, out: str) -> None:
     tokenizer.save_pretrained(out)
 
 
+def write_reference_checkpoint(out: str) -> str:
+    """The shipped reference reader as a plain `BertForQuestionAnswering` checkpoint in `out` (its encoder and span
+    head; the reasoning head has no place there), for the peer. Returns the reference model's own directory, which
+    ours loads, its trained reasoning head included."""
+    sys.path.insert(0, os.path.join(HERE, "..", "src"))
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    import bert_qa_reasoning
+    from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    ours = BertForQuestionAnsweringWithReasoning.from_pretrained(path)
+    fields = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")
+    config = BertConfig(
+        max_position_embeddings=ours.config.max_position_embeddings,
+        **{name: getattr(ours.config, name) for name in fields},
+    )
+    plain = BertForQuestionAnswering(config)
+    state = {
+        k: v for k, v in ours.state_dict().items() if not k.startswith(("reasoning_output", "bert.pooler"))
+    }
+    missing, unexpected = plain.load_state_dict(state, strict=False)
+    if unexpected or [k for k in missing if "pooler" not in k]:
+        raise SystemExit(
+            f"the reference reader does not map onto BertForQuestionAnswering: {missing} {unexpected}"
+        )
+    plain.save_pretrained(out)
+    AutoTokenizer.from_pretrained(path).save_pretrained(out)
+    return path
+
+
 def squad(path: str, limit: int | None):
     sys.path.insert(0, os.path.join(HERE, "..", "src"))
     with open(path, encoding="utf-8") as f:
@@ -107,6 +138,11 @@ def run_side(args) -> dict:
         pipe(question=questions[:64], context=contexts[:64], batch_size=args.batch_size)  # warm-up
         seconds = timed(lambda: pipe(question=questions, context=contexts, batch_size=args.batch_size))
         result["pairs_qps"] = len(rows) / seconds
+        if args.answers:
+            answers = pipe(question=questions, context=contexts, batch_size=args.batch_size)
+            result["pairs_answers"] = [
+                a["answer"] for a in (answers if isinstance(answers, list) else [answers])
+            ]
         latencies = []
         for q, c in single:
             start = time.perf_counter()
@@ -119,19 +155,39 @@ def run_side(args) -> dict:
 
     from bert_qa_reasoning import BertForQuestionAnsweringWithReasoning
 
-    tokenizer = AutoTokenizer.from_pretrained(args.model)
-    model = BertForQuestionAnsweringWithReasoning.from_pretrained(args.model, dtype=dtype)
+    model_dir = args.ours_model or args.model
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = BertForQuestionAnsweringWithReasoning.from_pretrained(model_dir, dtype=dtype)
     pipe = pipeline(
         "qa-with-reasoning", model=model, tokenizer=tokenizer, device=device, retriever_model=False,
         fast_path=None if args.fast_path == "auto" else args.fast_path == "on",
     )  # fmt: skip
     result["fast_path"] = pipe.fast_path
     result["cpu_onednn"] = pipe.cpu_onednn  # float32 linears on oneDNN (CPU)
+    result["cpu_bfloat16"] = (
+        pipe.cpu_bfloat16
+    )  # read in bfloat16 first, close questions again in float32 (CPU)
+    read_again = [0, 0]  # questions read again in float32, questions answered (timed pair calls)
+    answer_groups = pipe._answer_groups
+
+    def counting(questions, ids, groups, options, batch_size, results, margins):
+        answer_groups(questions, ids, groups, options, batch_size, results, margins)
+        if margins is not None:
+            read_again[1] += len(questions)
+        elif pipe.cpu_bfloat16:
+            read_again[0] += sum(len(positions) for _, positions, _ in groups)
+
+    pipe._answer_groups = counting
     pipe(
         question=questions[:256], context=contexts[:256], batch_size=args.batch_size
     )  # warm-up (graph captures)
+    read_again[:] = [0, 0]
     seconds = timed(lambda: pipe(question=questions, context=contexts, batch_size=args.batch_size), repeat=2)
     result["pairs_qps"] = len(rows) / seconds
+    result["pairs_read_again"] = read_again[0] / max(read_again[1], 1)
+    if args.answers:  # the top answers of the pairs, to compare sides or settings
+        answers = pipe(question=questions, context=contexts, batch_size=args.batch_size)
+        result["pairs_answers"] = [a[0]["answer"] if a else "" for a in answers]
     paragraphs = list(dict.fromkeys(contexts))
     pipe.build_index(paragraphs)  # BM25 (no sentence-embedding model here), passages tokenized once
     for key, depth in (("pool_top3_qps", 0), ("pool_rerank10_qps", None)):
@@ -191,6 +247,18 @@ def main() -> None:
         help="run the two sides alternately this many times (peer, ours, peer, ours, ...) and report the median of "
         "each round's ratio: a host whose speed drifts moves both sides of a round alike",
     )
+    parser.add_argument(
+        "--weights",
+        default="random",
+        choices=["random", "reference"],
+        help="random weights of each shape (default), or the shipped reference reader (MiniLM shape only): ours "
+        "loads it with its reasoning head, the peer its encoder and span head as a BertForQuestionAnswering. On the "
+        "CPU, where ours reads in bfloat16 first and reads close questions again in float32, how many are close "
+        "depends on the weights: random ones are unsure of everything",
+    )
+    parser.add_argument(
+        "--answers", action="store_true", help="also keep each side's top answers to the pairs"
+    )
     parser.add_argument("--out")
     parser.add_argument("--threads", type=int, help="torch threads on the CPU (both sides)")
     parser.add_argument(
@@ -198,6 +266,7 @@ def main() -> None:
     )
     parser.add_argument("--side", choices=["ours", "peer"], help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--ours-model", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -211,7 +280,13 @@ def main() -> None:
     results = {}
     for shape in args.shapes:
         with tempfile.TemporaryDirectory() as model_dir:
-            write_checkpoint(shape, args.minilm, model_dir)
+            ours_model = None
+            if args.weights == "reference":
+                if shape != "minilm":
+                    raise SystemExit("--weights reference: the reference reader has the minilm shape only")
+                ours_model = write_reference_checkpoint(model_dir)
+            else:
+                write_checkpoint(shape, args.minilm, model_dir)
             sides = ("peer", "ours") if args.peer_path else ("ours",)
             for side in [side for _ in range(rounds) for side in sides]:
                 command = [
@@ -236,6 +311,8 @@ def main() -> None:
                     ["--limit", str(args.limit)] if args.limit else []
                 )
                 command += ["--dtype", args.dtype] if args.dtype else []
+                command += ["--ours-model", ours_model] if ours_model and side == "ours" else []
+                command += ["--answers"] if args.answers else []
                 command += (["--threads", str(args.threads)] if args.threads else []) + (
                     ["--profile"] if args.profile and side == "ours" else []
                 )
@@ -260,7 +337,10 @@ def main() -> None:
     card = (
         torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     )
-    print(f"\n{card}, {time.strftime('%Y-%m-%d')}, batch {args.batch_size}, {args.dtype or 'default dtype'}")
+    print(
+        f"\n{card}, {time.strftime('%Y-%m-%d')}, batch {args.batch_size}, {args.dtype or 'default dtype'}, "
+        f"{args.weights} weights"
+    )
     print("ratio: how many times as fast as the peer ours is (for the p50, the peer's ms over ours)")
     if rounds > 1:
         print(
@@ -287,6 +367,15 @@ def main() -> None:
             if rounds > 1:
                 line += " " + ", ".join(f"×{r:.2f}" for r in ratios) + " |"
             print(line)
+        if ours[0].get("cpu_bfloat16"):
+            shares = ", ".join(f"{100 * r['pairs_read_again']:.1f} %" for r in ours)
+            print(f"ours read in bfloat16 first; pairs read again in float32: {shares}")
+        if peer and "pairs_answers" in peer[0]:
+            same = [
+                sum(a == b for a, b in zip(o["pairs_answers"], p["pairs_answers"]))
+                for o, p in zip(ours, peer)
+            ]
+            print(f"same top answer as the peer on the pairs: {same} of {len(peer[0]['pairs_answers'])}")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump({"card": card, "date": time.strftime("%Y-%m-%d"), "results": results}, f, indent=1)

@@ -8,9 +8,11 @@ from transformers import pipeline
 import bert_qa_reasoning.pipeline_qa_with_reasoning as pipeline_module
 from bert_qa_reasoning.cpu_linear import (
     OneDNNLinear,
+    bfloat16_linear_speedup,
     linear_shapes,
     onednn_linear_available,
     onednn_linear_faster,
+    route_linears,
 )
 
 pytestmark = pytest.mark.skipif(not onednn_linear_available(), reason="this PyTorch has no oneDNN")
@@ -79,7 +81,13 @@ def test_what_the_op_would_compute_differently_is_left_to_pytorch():
 
 
 @pytest.fixture
-def onednn_wins(monkeypatch):
+def bfloat16_loses(monkeypatch):
+    """This CPU times bfloat16 linears as no faster than float32 (so that the float32 kernels are tested alone)."""
+    monkeypatch.setattr(pipeline_module, "bfloat16_linear_speedup", lambda *args: 1.0)
+
+
+@pytest.fixture
+def onednn_wins(monkeypatch, bfloat16_loses):
     """This CPU times oneDNN's kernel as the faster one (on an Intel Xeon MKL wins, on an AMD EPYC oneDNN)."""
     monkeypatch.setattr(pipeline_module, "onednn_linear_faster", lambda *args: True)
 
@@ -96,7 +104,7 @@ def test_the_kernels_are_timed_once_per_model_shape():
     assert onednn_linear_faster((), 2) is False  # no linear layer: nothing to route
 
 
-def test_the_cpu_default_follows_the_timing_and_true_forces_onednn(monkeypatch):
+def test_the_cpu_default_follows_the_timing_and_true_forces_onednn(monkeypatch, bfloat16_loses):
     import bert_qa_reasoning
 
     path = bert_qa_reasoning.reference_model_path()
@@ -166,3 +174,139 @@ def test_the_cpu_fast_path_is_on_where_it_wins_and_gives_the_same_answers(onednn
         assert [a["answer"] for a in g] == [a["answer"] for a in e]
         assert [a["reasoning"] for a in g] == [a["reasoning"] for a in e]
         assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(g, e))
+
+
+def test_the_bfloat16_speedup_is_timed_once_per_model_shape():
+    shapes = ((64, 128, 2), (128, 64, 1))
+    bfloat16_linear_speedup.cache_clear()
+    first = bfloat16_linear_speedup(shapes, torch.get_num_threads())
+    assert first > 0 and bfloat16_linear_speedup(shapes, torch.get_num_threads()) == first
+    assert bfloat16_linear_speedup.cache_info().misses == 1
+    assert bfloat16_linear_speedup((), 2) == 0.0
+
+
+@pytest.fixture
+def bfloat16_wins(monkeypatch):
+    """This CPU times bfloat16 linears as ×10 faster (an Intel Xeon with AMX: ×3–5; elsewhere below ×2)."""
+    monkeypatch.setattr(pipeline_module, "bfloat16_linear_speedup", lambda *args: 10.0)
+
+
+_QUESTIONS = [
+    "Why did the council close the bridge?",
+    "How does the new engine differ from the old one?",
+    "When was the observatory founded?",
+    "Who founded the company?",
+]
+_CONTEXT = (
+    "The observatory was founded in 1874 on the hill above the town. In 1990 the council closed the old "
+    "bridge because its piers had cracked after the flood. The new engine burns hydrogen, whereas the old "
+    "one burned coal and needed a crew of three. Alice Smith founded the company in 1999 in Leeds."
+)
+
+
+def _reads(pipe) -> list[torch.dtype]:
+    """Patches `pipe` to record the dtype of every encoder call; returns the record."""
+    dtypes = []
+    forward = pipe._forward
+
+    def recording(inputs):
+        dtypes.append(next(pipe._reader().parameters()).dtype)
+        return forward(inputs)
+
+    pipe._forward = recording
+    return dtypes
+
+
+def test_bfloat16_reads_first_where_it_wins_and_never_with_fast_path_false(bfloat16_wins):
+    import bert_qa_reasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    mixed = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu")
+    plain = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu", fast_path=False)
+    assert mixed.cpu_bfloat16 and not plain.cpu_bfloat16
+    plain_reads, mixed_reads = _reads(plain), _reads(mixed)
+    expected = plain(question=_QUESTIONS, context=[_CONTEXT] * 4)
+    got = mixed(question=_QUESTIONS, context=[_CONTEXT] * 4)
+    assert set(plain_reads) == {torch.float32}
+    assert mixed_reads[0] == torch.bfloat16  # every question read in bfloat16 first, in one batch
+    assert mixed.model.dtype == torch.float32  # the model itself is left as it is: a copy reads in bfloat16
+    # answers (and reasoning types) are float32's: the close ones were read again; scores are within bfloat16's
+    for g, e in zip(got, expected):
+        assert (g[0]["answer"], g[0]["reasoning"]) == (e[0]["answer"], e[0]["reasoning"])
+        assert abs(g[0]["score"] - e[0]["score"]) < 0.1
+
+
+def test_only_the_close_questions_are_read_again_in_float32(bfloat16_wins, monkeypatch):
+    import bert_qa_reasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    mixed = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu")
+    plain = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu", fast_path=False)
+    reads = _reads(mixed)
+    margins = []
+    postprocess = mixed._postprocess
+
+    def recording(outputs, options):
+        answers, margin = postprocess(outputs, options)
+        if mixed._reading_bfloat16:
+            margins.append((outputs["question"], margin))
+        return answers, margin
+
+    mixed._postprocess = recording
+    mixed(question=_QUESTIONS, context=[_CONTEXT] * 4)
+    close = {q for q, margin in margins if pipeline_module._close(*margin)}
+    assert not any(reranked for _, (_, _, reranked) in margins)  # one passage each: nothing re-ranked
+    assert len(margins) == 4 and reads.count(torch.bfloat16) == 1
+    assert reads.count(torch.float32) == (1 if close else 0)  # the close ones, together in one batch
+    # margins of inf: every question is read again, and answers and scores are float32's exactly
+    monkeypatch.setattr(pipeline_module, "BFLOAT16_ANSWER_MARGIN", float("inf"))
+    got = mixed(question=_QUESTIONS, context=[_CONTEXT] * 4, top_k=2)
+    expected = plain(question=_QUESTIONS, context=[_CONTEXT] * 4, top_k=2)
+    assert got == expected
+    # margins of -inf: nothing is read again
+    for name in ("BFLOAT16_ANSWER_MARGIN", "BFLOAT16_RERANKED_ANSWER_MARGIN", "BFLOAT16_REASONING_MARGIN"):
+        monkeypatch.setattr(pipeline_module, name, -float("inf"))
+    reads.clear()
+    mixed(question=_QUESTIONS, pool=[_CONTEXT, "The river rose after the storm."])
+    assert set(reads) == {torch.bfloat16}
+
+
+def test_the_bfloat16_copy_follows_the_models_weights(bfloat16_wins):
+    import bert_qa_reasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    mixed = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu")
+    mixed(question=_QUESTIONS[0], context=_CONTEXT)
+    first = mixed._bfloat16_model[2]
+    mixed(question=_QUESTIONS[1], context=_CONTEXT)
+    assert mixed._bfloat16_model[2] is first  # made once
+    with torch.no_grad():  # trained further, in place
+        mixed.model.qa_outputs.bias.add_(1.0)
+    mixed(question=_QUESTIONS[0], context=_CONTEXT)
+    copy = mixed._bfloat16_model[2]
+    assert copy is not first
+    assert torch.equal(copy.qa_outputs.bias, mixed.model.qa_outputs.bias.bfloat16())
+
+
+def test_routed_linear_modules_call_onednn_for_their_dtypes_only():
+    import copy
+
+    class Scaled(torch.nn.Linear):  # a subclass keeps its own forward
+        def forward(self, x):
+            return 2 * super().forward(x)
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 48), torch.nn.GELU(), Scaled(48, 16))
+    expected = model(torch.ones(3, 32))
+    routed = route_linears(copy.deepcopy(model).bfloat16())
+    x = torch.randn(2, 5, 32)
+    with torch.inference_mode():
+        got = routed(x.bfloat16())
+        assert _routed_calls(lambda: routed(x.bfloat16())) == 1  # the plain Linear only
+        reference = model.bfloat16()(x.bfloat16())
+    assert got.dtype == torch.bfloat16 and torch.allclose(got.float(), reference.float(), atol=1e-2)
+    # float32 inputs go to F.linear as before; the routed model still deep-copies
+    fp32 = route_linears(copy.deepcopy(model).float(), dtypes=(torch.bfloat16,))
+    with torch.inference_mode():
+        assert _routed_calls(lambda: fp32(torch.ones(3, 32))) == 0
+    assert torch.allclose(copy.deepcopy(fp32)(torch.ones(3, 32)), expected, atol=1e-2)

@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 import torch
 from transformers import BertForQuestionAnswering, pipeline
@@ -511,6 +512,23 @@ def test_answers_do_not_depend_on_how_windows_are_batched(pipe):
         for a, b, c in zip(small, large, alone):
             assert [x["answer"] for x in a] == [x["answer"] for x in b] == [x["answer"] for x in c]
             assert all(abs(x["score"] - y["score"]) < 1e-4 for x, y in zip(a, b))
+
+
+def test_cpu_batches_hold_at_most_their_token_budget(pipe):
+    import bert_qa_reasoning.pipeline_qa_with_reasoning as pipeline_module
+
+    budget = pipeline_module._CPU_BATCH_TOKENS
+    lengths = np.array([100] * 50 + [384] * 25 + [5000])  # sorted; the last one alone is over the budget
+    batches = pipe._batches(lengths, batch_size=64)
+    assert np.array_equal(np.concatenate(batches), np.arange(len(lengths)))  # every window once, in order
+    assert [len(b) for b in batches] == [budget // 100, 10, *[budget // 384] * 2, 25 - 2 * (budget // 384), 1]
+    for b in batches:
+        assert len(b) <= 64 and (len(b) == 1 or len(b) * lengths[b[-1]] <= budget)
+    assert [len(b) for b in pipe._batches(np.full(10, 8), batch_size=4)] == [
+        4,
+        4,
+        2,
+    ]  # batch_size still holds
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

