@@ -310,3 +310,21 @@ def test_routed_linear_modules_call_onednn_for_their_dtypes_only():
     with torch.inference_mode():
         assert _routed_calls(lambda: fp32(torch.ones(3, 32))) == 0
     assert torch.allclose(copy.deepcopy(fp32)(torch.ones(3, 32)), expected, atol=1e-2)
+
+
+def test_bfloat16_first_is_given_up_when_most_questions_are_read_again(bfloat16_wins, monkeypatch, caplog):
+    import bert_qa_reasoning
+
+    path = bert_qa_reasoning.reference_model_path()
+    mixed = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu")
+    monkeypatch.setattr(pipeline_module, "BFLOAT16_ANSWER_MARGIN", float("inf"))  # every question is close
+    few = pipeline_module._BFLOAT16_REVIEW_AFTER // 2
+    mixed(question=_QUESTIONS * (few // 4), context=[_CONTEXT] * (few // 4 * 4))
+    assert mixed.cpu_bfloat16  # too few questions yet to judge
+    reads = _reads(mixed)
+    with caplog.at_level("INFO"):
+        mixed(question=_QUESTIONS * (few // 4), context=[_CONTEXT] * (few // 4 * 4))
+    assert not mixed.cpu_bfloat16 and "float32 alone from now on" in caplog.text
+    reads.clear()
+    mixed(question=_QUESTIONS, context=[_CONTEXT] * 4)
+    assert set(reads) == {torch.float32}  # one read, in float32

@@ -65,6 +65,11 @@ BFLOAT16_MIN_SPEEDUP = 2.0
 BFLOAT16_ANSWER_MARGIN = 0.1
 BFLOAT16_RERANKED_ANSWER_MARGIN = 0.3
 BFLOAT16_REASONING_MARGIN = 0.2
+# A bfloat16 read costs about a third of a float32 one, so reading first in bfloat16 loses once more than this share
+# of questions are read again (a model unsure of everything: an untrained head). Past it, over at least
+# `_BFLOAT16_REVIEW_AFTER` questions, the pipeline reads in float32 alone from then on.
+BFLOAT16_MAX_READ_AGAIN = 0.5
+_BFLOAT16_REVIEW_AFTER = 64
 
 # A span's logit gains this times log(its length in tokens): SQuAD-trained readers cut the longer answers people
 # write ("13702" for "Executive Order 13702"). Chosen on our hand-written development sets, the PDF questions and the
@@ -242,6 +247,7 @@ class QAWithReasoningPipeline(Pipeline):
         # (the model's parameters, their versions when copied, the bfloat16 copy)
         self._bfloat16_model: tuple[list, list[int], torch.nn.Module] | None = None
         self._reading_bfloat16 = False  # set while the first, bfloat16 read runs
+        self._bfloat16_counts = [0, 0]  # questions read again in float32, questions read in bfloat16
         # Any extractive-QA model reads spans; the reasoning type comes from its own head when it has one
         # (BertForQuestionAnsweringWithReasoning), otherwise from the package's question labeler (`_reasoning`).
         self.retriever_model, self.retriever_tokenizer = self._load_retriever_model(retriever_model)
@@ -1277,6 +1283,18 @@ class QAWithReasoningPipeline(Pipeline):
         logger.debug(
             "qa-with-reasoning: %d of %d questions read again in float32", len(again), len(questions)
         )
+        counts = self._bfloat16_counts
+        counts[0] += len(again)
+        counts[1] += sum(m is not None for m in margins)
+        if counts[1] >= _BFLOAT16_REVIEW_AFTER and counts[0] > BFLOAT16_MAX_READ_AGAIN * counts[1]:
+            self.cpu_bfloat16 = False
+            logger.info(
+                "qa-with-reasoning: %d of %d questions were close enough to be read again in float32; reading in "
+                "float32 alone from now on (the model is unsure of most answers, so a bfloat16 read first saves "
+                "nothing)",
+                counts[0],
+                counts[1],
+            )
         return results[0] if single else results
 
 
