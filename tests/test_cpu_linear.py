@@ -277,15 +277,72 @@ def test_the_bfloat16_copy_follows_the_models_weights(bfloat16_wins):
     path = bert_qa_reasoning.reference_model_path()
     mixed = pipeline("qa-with-reasoning", model=path, retriever_model=False, device="cpu")
     mixed(question=_QUESTIONS[0], context=_CONTEXT)
-    first = mixed._bfloat16_model[2]
+    first = mixed._bfloat16_model[-1]
     mixed(question=_QUESTIONS[1], context=_CONTEXT)
-    assert mixed._bfloat16_model[2] is first  # made once
+    assert mixed._bfloat16_model[-1] is first  # made once
     with torch.no_grad():  # trained further, in place
         mixed.model.qa_outputs.bias.add_(1.0)
     mixed(question=_QUESTIONS[0], context=_CONTEXT)
-    copy = mixed._bfloat16_model[2]
+    copy = mixed._bfloat16_model[-1]
     assert copy is not first
     assert torch.equal(copy.qa_outputs.bias, mixed.model.qa_outputs.bias.bfloat16())
+    # another model in its place, or a parameter replaced rather than changed in place
+    import copy as copying
+
+    mixed.model = copying.deepcopy(mixed.model)
+    mixed(question=_QUESTIONS[0], context=_CONTEXT)
+    assert mixed._bfloat16_model[-1] is not copy
+    again = mixed._bfloat16_model[-1]
+    mixed.model.qa_outputs.bias.data = torch.zeros(2)
+    mixed(question=_QUESTIONS[0], context=_CONTEXT)
+    assert mixed._bfloat16_model[-1] is not again
+    assert torch.equal(mixed._bfloat16_model[-1].qa_outputs.bias, torch.zeros(2, dtype=torch.bfloat16))
+
+
+def _margin(pipe, spans, **options):
+    """The answer margin `_postprocess` gives for made-up spans of one passage: `spans` is [(text, logit)], the
+    null logit 0 unless `null=` is given."""
+    import numpy as np
+
+    passage = "Alice met Bob in Leeds, and Carol stayed in York."
+    index = pipe._pool_index(passage)
+    starts = [passage.index(text) for text, _ in spans]
+    window = {
+        "hit": 0,
+        "span_scores": np.array([logit for _, logit in spans]),
+        "span_starts": np.array(starts),
+        "span_ends": np.array([s + len(text) for s, (text, _) in zip(starts, spans)]),
+        "span_tokens": np.ones(len(spans)),
+        "null_logit": options.pop("null", 0.0),
+    }
+    outputs = {
+        "index": index,
+        "hits": [{"passage_id": 0, "score": 1.0}],
+        "windows": [window],
+        "question": "Who?",
+    }
+    answers, (margin, _, _) = pipe._postprocess(outputs, pipe._options({"length_prior": 0, **options}))
+    return [a["answer"] for a in answers], margin
+
+
+def test_the_answer_margin_covers_every_way_an_answer_can_swap():
+    import bert_qa_reasoning
+
+    pipe = pipeline(
+        "qa-with-reasoning", model=bert_qa_reasoning.reference_model_path(), retriever_model=False
+    )
+    # two close answers; a distant second
+    assert _margin(pipe, [("Alice", 1.0), ("Bob", 0.99)])[1] == pytest.approx(0.01)
+    assert _margin(pipe, [("Alice", 1.0), ("Bob", -2.0)])[1] == pytest.approx(3.0)
+    # the null answer on top does not hide how close the two answers below it are
+    answers, margin = _margin(pipe, [("Alice", 1.0), ("Bob", 0.99)], null=2.5, handle_impossible_answer=True)
+    assert answers == ["", "Alice"] and margin == pytest.approx(0.01)
+    # a span dropped as a variant of the answer ("in Leeds" of "Leeds") takes its place if it overtakes it
+    answers, margin = _margin(pipe, [("Leeds", 1.0), ("in Leeds", 0.99), ("Bob", -3.0)])
+    assert answers == ["Leeds"] and margin == pytest.approx(0.01)
+    # an answer whose score is close to score_threshold may drop out
+    answers, margin = _margin(pipe, [("Alice", 0.0), ("Bob", -4.0)], score_threshold=0.95)
+    assert answers == ["Alice"] and margin < 0.1
 
 
 def test_routed_linear_modules_call_onednn_for_their_dtypes_only():

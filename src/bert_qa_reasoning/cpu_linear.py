@@ -131,8 +131,8 @@ class OneDNNLinear(TorchFunctionMode):
     in_features)`, `bias` `(out_features,)` or None; the result is `(..., out_features)`, as `F.linear`'s.
 
     Args:
-        dtypes: the dtypes routed: float32 by default; bfloat16 too where asked (the pipeline's bfloat16 read, where
-            oneDNN's kernel gives the same results as PyTorch's and is faster for one window's rows)."""
+        dtypes: the dtypes routed: float32 by default (bfloat16 gives PyTorch's results too; the pipeline's
+            bfloat16 copy routes its own layers, `route_linears`)."""
 
     def __init__(self, dtypes: tuple[torch.dtype, ...] = (torch.float32,)):
         super().__init__()

@@ -152,7 +152,8 @@ def _close(answer_margin: float, reasoning_margin: float, reranked: bool) -> boo
     """Whether a question read in bfloat16 is read again in float32: its margins (`_postprocess`) are below the
     module's `BFLOAT16_*_MARGIN`s."""
     limit = BFLOAT16_RERANKED_ANSWER_MARGIN if reranked else BFLOAT16_ANSWER_MARGIN
-    return answer_margin < limit or reasoning_margin < BFLOAT16_REASONING_MARGIN
+    # written so that a NaN margin (a copy gone wrong) reads again
+    return not (answer_margin >= limit and reasoning_margin >= BFLOAT16_REASONING_MARGIN)
 
 
 def _word_char(ch: str) -> bool:
@@ -244,8 +245,8 @@ class QAWithReasoningPipeline(Pipeline):
         self.fast_path = self._choose_fast_path(fast_path)
         self.cpu_onednn = self._choose_cpu_onednn(fast_path)
         self.cpu_bfloat16 = self._choose_cpu_bfloat16(fast_path)
-        # (the model's parameters, their versions when copied, the bfloat16 copy)
-        self._bfloat16_model: tuple[list, list[int], torch.nn.Module] | None = None
+        # (the model's identity and its parameters' identities, storage and versions when copied; the bfloat16 copy)
+        self._bfloat16_model: tuple[tuple, torch.nn.Module] | None = None
         self._reading_bfloat16 = False  # set while the first, bfloat16 read runs
         self._bfloat16_counts = [0, 0]  # questions read again in float32, questions read in bfloat16
         # Any extractive-QA model reads spans; the reasoning type comes from its own head when it has one
@@ -309,15 +310,25 @@ class QAWithReasoningPipeline(Pipeline):
         return speedup >= BFLOAT16_MIN_SPEEDUP
 
     def _reader(self) -> torch.nn.Module:
-        """The model the encoder calls run: the bfloat16 copy during the first read, else the model itself. The
-        copy is made on first use and made again when the model's weights change (trained further, reloaded)."""
-        if not self._reading_bfloat16:
-            return self.model
-        if self._bfloat16_model is not None:
-            parameters, versions, reader = self._bfloat16_model
-            # a parameter changed in place (an optimizer step, load_state_dict) has a new version
-            if all(p._version == v for p, v in zip(parameters, versions, strict=True)):
-                return reader
+        """The model the encoder calls run: the bfloat16 copy during the first read (`_bfloat16_reader`), else the
+        model itself."""
+        return self._bfloat16_model[-1] if self._reading_bfloat16 else self.model
+
+    def _bfloat16_reader(self) -> torch.nn.Module:
+        """The bfloat16 copy of the model, made on first use and made again when the weights change: another model
+        assigned to `pipe.model`, a parameter replaced (`load_state_dict(assign=True)`, `p.data = ...`) or changed
+        in place (an optimizer step, `load_state_dict`). Checked once per call (about 0.1 ms for MiniLM)."""
+        model = self.model
+        parameters = list(model.parameters())
+        key = (id(model), [(id(p), p.data_ptr(), p._version) for p in parameters])
+        if self._bfloat16_model is not None and self._bfloat16_model[0] == key:
+            return self._bfloat16_model[-1]
+        self._bfloat16_model = None  # the stale copy goes before the new one is made
+        reader = copy.deepcopy(model).to(torch.bfloat16).eval()
+        if onednn_linear_available():  # oneDNN's bfloat16 kernel: PyTorch's results, faster for a few windows
+            route_linears(reader, dtypes=(torch.bfloat16,))
+        self._bfloat16_model = (key, reader)
+        return reader
         parameters = list(self.model.parameters())
         reader = copy.deepcopy(self.model).to(torch.bfloat16).eval()
         if onednn_linear_available():  # oneDNN's bfloat16 kernel: PyTorch's results, faster for a few windows
@@ -747,6 +758,15 @@ class QAWithReasoningPipeline(Pipeline):
             pending = (batch, *launched)
         self._unpack_batch(*pending, on_batch)
 
+    def _padded_width(self, width: int) -> int:
+        """The width a batch whose longest window has `width` tokens is padded to: in steps of 16 where oneDNN
+        runs the linear layers (it makes a kernel for each new shape, about 1 ms a layer), within the model's
+        position limit."""
+        if not (self.cpu_onednn or self._reading_bfloat16):
+            return width
+        limit = getattr(self.model.config, "max_position_embeddings", None) or width
+        return max(width, min(round_up(width, _ONEDNN_WIDTH_STEP), limit))
+
     def _batches(self, lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
         """Splits windows sorted by length (`lengths`, `(N,)`, ascending) into batches: `batch_size` windows each,
         and on the CPU also at most `_CPU_BATCH_TOKENS` tokens (padded width times windows), so that a layer's
@@ -761,7 +781,7 @@ class QAWithReasoningPipeline(Pipeline):
             if (
                 end < len(lengths)
                 and end - start < batch_size
-                and (end + 1 - start) * lengths[end] <= _CPU_BATCH_TOKENS
+                and (end + 1 - start) * self._padded_width(int(lengths[end])) <= _CPU_BATCH_TOKENS
             ):
                 continue
             batches.append(np.arange(start, end))
@@ -775,10 +795,7 @@ class QAWithReasoningPipeline(Pipeline):
         Returns (the host tensor `(B, 3 * n_best + 1 [+ labels])`, an event set when the copy is done or None,
         n_best)."""
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        if self.cpu_onednn or self._reading_bfloat16:
-            # oneDNN makes a kernel for each new shape (about 1 ms a layer): widths in steps of 16 keep it to a few
-            limit = getattr(self.model.config, "max_position_embeddings", None) or width
-            width = max(width, min(round_up(width, _ONEDNN_WIDTH_STEP), limit))
+        width = self._padded_width(width)
         with_types = "token_type_ids" in self.tokenizer.model_input_names
         # right padding, whatever the tokenizer's
         ids = np.full((len(batch), width), pad_id, dtype=np.int64)
@@ -973,11 +990,11 @@ class QAWithReasoningPipeline(Pipeline):
     def _postprocess(
         self, model_outputs: dict[str, Any], options: dict[str, Any]
     ) -> tuple[list[dict], tuple[float, float, bool]]:
-        """`postprocess`'s answers, and how decided they are: (the smallest gap, in natural log of probability,
-        between consecutive distinct answers up to the `top_k + 1`-th, where the null answer and spans dropped as
-        variants of a better one count as answers; the gap between the best two reasoning types' logits, where the
-        model's head gives them; whether the passages were re-ranked by the reader), the gaps `inf` where there is
-        nothing to swap."""
+        """`postprocess`'s answers, and how decided they are: (the smallest gap, in natural log of probability, between
+        consecutive answers up to the one after the last shown (the null answer counts when offered), between an
+        answer shown and the best span dropped as its variant, and between an answer's score and `score_threshold`;
+        the gap between the best two reasoning types' logits, where the model's head gives them; whether the
+        passages were re-ranked by the reader), the gaps `inf` where there is nothing to swap."""
         index: PassageIndex = model_outputs["index"]
         hits = model_outputs["hits"]
         windows = model_outputs["windows"]
@@ -1037,8 +1054,11 @@ class QAWithReasoningPipeline(Pipeline):
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
-        kept: list[tuple[int, int, int]] = []  # (passage, start, end) of the answers so far, best first
-        variants: dict[str, float] = {}  # answers dropped as variants of a better one: their best probability
+        kept: list[
+            tuple[int, int, int, float, str]
+        ] = []  # (passage, start, end, logit, key) of answers, best first
+        # (answer, variant) -> how far, in logit, a span dropped as a variant of a better one's is below it
+        variant_gaps: dict[tuple[str, str], float] = {}
         candidates.sort(key=lambda c: c[0], reverse=True)
         # Candidates far below the best cannot change which answers win, and add under 1e-6 each to a score: once
         # top_k answers are found, the rest are not aligned and merged (most of a question's candidates).
@@ -1060,8 +1080,12 @@ class QAWithReasoningPipeline(Pipeline):
             # A span overlapping a better one of the same passage is a variant of it ("Executive Order 13702" /
             # "Order 13702"): it takes no place of the top_k (Haystack's overlap rule). Adding its probability to
             # the better one re-ranked answers and lost top-1 F1 on our PDF set, so it is dropped.
-            if entry is None and any(p_id == passage_id and s < end and start < e for p_id, s, e in kept):
-                variants.setdefault(key, math.exp(logit - top) / z)
+            overlapped = [
+                k for k in kept if entry is None and k[0] == passage_id and k[1] < end and start < k[2]
+            ]
+            if overlapped:
+                for *_, better_logit, better_key in overlapped:
+                    variant_gaps.setdefault((better_key, key), better_logit - logit)
                 continue
             prob = math.exp(logit - top) / z
             location = {
@@ -1076,7 +1100,7 @@ class QAWithReasoningPipeline(Pipeline):
                 if location not in entry["locations"]:
                     entry["locations"].append(location)
                 continue
-            kept.append((passage_id, start, end))
+            kept.append((passage_id, start, end, logit, key))
             # The strongest location is the one reported: the first, as candidates come best first.
             merged[key] = {
                 "answer": answer,
@@ -1091,12 +1115,20 @@ class QAWithReasoningPipeline(Pipeline):
                 "locations": [location],
             }
         answers = sorted(merged.values(), key=lambda a: a["score"], reverse=True)
-        ranking = [a["score"] for a in answers] + [p for key, p in variants.items() if key not in merged]
+        # How decided the answers are: the gaps between the answers shown and the next one (the null answer among
+        # them when offered), and between each answer shown and the best of the spans dropped as its variants,
+        # which take its place if they overtake it.
+        ranking = [a["score"] for a in answers]
+        shown = options["top_k"]
         if options["handle_impossible_answer"]:
-            ranking.append(math.exp(min(null_logits) - top) / z)
-        ranking.sort(reverse=True)
-        for better, worse in zip(ranking[: options["top_k"]], ranking[1 : options["top_k"] + 1]):
+            ranking = sorted([*ranking, math.exp(min(null_logits) - top) / z], reverse=True)
+            shown += 1
+        for better, worse in zip(ranking[:shown], ranking[1 : shown + 1]):
             margin = min(margin, math.log(max(better, 1e-300) / max(worse, 1e-300)))
+        shown_keys = {_answer_key(a["answer"]) for a in answers[: options["top_k"]]}
+        for (better_key, _), gap in variant_gaps.items():
+            if better_key in shown_keys:
+                margin = min(margin, gap)
         reader_share = 1.0  # what the reader's answers share of the probability
         retrieved = model_outputs.get("retrieved")
         table = (
@@ -1127,7 +1159,11 @@ class QAWithReasoningPipeline(Pipeline):
                 evidence = reasoning_evidence(a["passage"], a["start"], a["end"], reasoning["reasoning"])
             out.append({**a, **reasoning, "reasoning_evidence": evidence})
         if options["score_threshold"] is not None:  # weak answers are dropped: possibly none is left
-            out = [a for a in out if a["score"] >= options["score_threshold"]]
+            threshold = options["score_threshold"]
+            for a in out:  # and how close each answer is to the threshold
+                if threshold > 0 and a["score"] > 0:
+                    margin = min(margin, abs(math.log(a["score"] / threshold)))
+            out = [a for a in out if a["score"] >= threshold]
         return out, (margin, reasoning_margin, reranked)
 
     # ------------------------------------------------------------------------------------------------------------
@@ -1268,6 +1304,7 @@ class QAWithReasoningPipeline(Pipeline):
         # Read in bfloat16 first; the questions whose top answers or reasoning type are so close that bfloat16's
         # rounding could have swapped them are read again, in float32, and take those answers.
         margins: list[tuple[float, float, bool] | None] = [None] * len(questions)
+        self._bfloat16_reader()
         self._reading_bfloat16 = True
         try:
             self._answer_groups(questions, question_ids, groups, options, batch_size, results, margins)
@@ -1288,6 +1325,7 @@ class QAWithReasoningPipeline(Pipeline):
         counts[1] += sum(m is not None for m in margins)
         if counts[1] >= _BFLOAT16_REVIEW_AFTER and counts[0] > BFLOAT16_MAX_READ_AGAIN * counts[1]:
             self.cpu_bfloat16 = False
+            self._bfloat16_model = None  # its memory back
             logger.info(
                 "qa-with-reasoning: %d of %d questions were close enough to be read again in float32; reading in "
                 "float32 alone from now on (the model is unsure of most answers, so a bfloat16 read first saves "
