@@ -71,8 +71,13 @@ def _default_kernel(x, weight, bias):
     return lambda: F.linear(x, weight, bias)
 
 
+def _onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """`F.linear(x, weight, bias)` on oneDNN's kernel, no post-op."""
+    return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+
+
 def _onednn_kernel(x, weight, bias):
-    return lambda: torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+    return lambda: _onednn_linear(x, weight, bias)
 
 
 def _bfloat16_kernel(x, weight, bias):
@@ -128,15 +133,7 @@ class OneDNNLinear(TorchFunctionMode):
 
     Only calls without autograd are routed (`torch.inference_mode()` or `torch.no_grad()`, or inputs that need no
     gradient): the oneDNN op has no backward. `x` of shape `(..., in_features)`, `weight` `(out_features,
-    in_features)`, `bias` `(out_features,)` or None; the result is `(..., out_features)`, as `F.linear`'s.
-
-    Args:
-        dtypes: the dtypes routed: float32 by default (bfloat16 gives PyTorch's results too; the pipeline's
-            bfloat16 copy routes its own layers, `route_linears`)."""
-
-    def __init__(self, dtypes: tuple[torch.dtype, ...] = (torch.float32,)):
-        super().__init__()
-        self.dtypes = dtypes
+    in_features)`, `bias` `(out_features,)` or None; the result is `(..., out_features)`, as `F.linear`'s."""
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -144,8 +141,8 @@ class OneDNNLinear(TorchFunctionMode):
             x = args[0] if args else kwargs["input"]
             weight = args[1] if len(args) > 1 else kwargs["weight"]
             bias = args[2] if len(args) > 2 else kwargs.get("bias")
-            if _routable(x, weight, bias, self.dtypes):
-                return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+            if _routable(x, weight, bias):
+                return _onednn_linear(x, weight, bias)
         return func(*args, **kwargs)
 
 
@@ -171,7 +168,7 @@ class _RoutedForward:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         weight, bias = self.linear.weight, self.linear.bias
         if _routable(x, weight, bias, self.dtypes):
-            return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+            return _onednn_linear(x, weight, bias)
         return F.linear(x, weight, bias)
 
 

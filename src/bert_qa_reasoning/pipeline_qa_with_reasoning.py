@@ -329,12 +329,6 @@ class QAWithReasoningPipeline(Pipeline):
             route_linears(reader, dtypes=(torch.bfloat16,))
         self._bfloat16_model = (key, reader)
         return reader
-        parameters = list(self.model.parameters())
-        reader = copy.deepcopy(self.model).to(torch.bfloat16).eval()
-        if onednn_linear_available():  # oneDNN's bfloat16 kernel: PyTorch's results, faster for a few windows
-            route_linears(reader, dtypes=(torch.bfloat16,))
-        self._bfloat16_model = (parameters, [p._version for p in parameters], reader)
-        return reader
 
     def _kernels(self):
         """The context every encoder call of the pipeline runs in: `OneDNNLinear` on the CPU fast path (the bfloat16
@@ -1054,9 +1048,8 @@ class QAWithReasoningPipeline(Pipeline):
         top = max(pool)
         z = sum(math.exp(x - top) for x in pool)
         merged: dict[str, dict[str, Any]] = {}
-        kept: list[
-            tuple[int, int, int, float, str]
-        ] = []  # (passage, start, end, logit, key) of answers, best first
+        # (passage, start, end, logit, key) of the answers so far, best first
+        kept: list[tuple[int, int, int, float, str]] = []
         # (answer, variant) -> how far, in logit, a span dropped as a variant of a better one's is below it
         variant_gaps: dict[tuple[str, str], float] = {}
         candidates.sort(key=lambda c: c[0], reverse=True)
