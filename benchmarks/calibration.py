@@ -48,23 +48,25 @@ def sweep(qa, questions, golds, **call) -> dict[float, dict[str, float]]:
     """Top answers for every temperature from one forward pass per question: {temperature: figures}."""
     from bert_qa_reasoning.metrics import exact_match_score, f1_score
 
-    original = qa.postprocess
-    # keyed by question: the pipeline answers each question when its last window is read, not in call order
+    # the pipeline answers through `_postprocess` (answers and their margins); wrapped on the instance
+    original = qa._postprocess
+    # keyed by question: the pipeline answers each question when its last window is read, not in call order. A
+    # question read in bfloat16 and again in float32 (on a CPU with AMX) is recorded twice, float32's answers last.
     per_temperature: dict[float, dict[str, dict]] = {t: {} for t in TEMPERATURES}
 
-    def postprocess(model_outputs, **options):
+    def postprocess(model_outputs, options):
         for t in TEMPERATURES:
-            answers = original(model_outputs, **{**options, "retrieval_temperature": t})
+            answers, _ = original(model_outputs, {**options, "retrieval_temperature": t})
             per_temperature[t][model_outputs["question"]] = (
                 answers[0] if answers else {"answer": "", "score": 0.0, "page": None}
             )
-        return original(model_outputs, **options)
+        return original(model_outputs, options)
 
-    qa.postprocess = postprocess
+    qa._postprocess = postprocess
     try:
         qa(question=questions, top_k=1, batch_size=64, **call)
     finally:
-        qa.postprocess = original
+        del qa._postprocess  # the class's method again
     out = {}
     for t, by_question in per_temperature.items():
         answers = [by_question[q] for q in questions]

@@ -28,7 +28,7 @@ parser.add_argument("--pdfs", default=os.path.join("..", "shared", "data", "pdfs
 args = parser.parse_args()
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "pdf_qa_dev.jsonl")
 qa = pipeline("qa-with-reasoning", model=bert_qa_reasoning.reference_model_path())
-orig = qa.postprocess
+orig = qa._postprocess  # answers and their margins: what the pipeline calls
 VARIANTS = {
     "A retrieval T0.2": ("score", 0.2),
     "B none": ("score", 1e9),
@@ -42,20 +42,20 @@ VARIANTS = {
 def run(questions, golds, depth, pages=None, **call):
     per = {k: {} for k in VARIANTS}  # keyed by question: questions are answered as their windows come back
 
-    def post(mo, **opt):
+    def post(mo, opt):
         for k, (field, t) in VARIANTS.items():
             hits = mo["hits"]
             if field == "rr" and hits and "rerank_score" in hits[0]:
                 hits = [{**h, "score": h["rerank_score"] / 4} for h in hits]
-            a = orig({**mo, "hits": hits}, **{**opt, "retrieval_temperature": t})
+            a, _ = orig({**mo, "hits": hits}, {**opt, "retrieval_temperature": t})
             per[k][mo["question"]] = a[0] if a else {"answer": "", "page": None, "source": None}
-        return orig(mo, **opt)
+        return orig(mo, opt)
 
-    qa.postprocess = post
+    qa._postprocess = post
     try:
         qa(question=questions, top_k=1, batch_size=64, rerank_depth=depth, **call)
     finally:
-        qa.postprocess = orig
+        del qa._postprocess
     for k, by_question in per.items():
         ans = [by_question[q] for q in questions]
         f1 = 100 * sum(max(f1_score(a["answer"], g) for g in gs) for a, gs in zip(ans, golds)) / len(ans)

@@ -75,13 +75,33 @@ def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool, predictions_
 
 
 def labelled_scores(trainer, tokenizer, labelled_val) -> dict:
-    """Span EM/F1 and reasoning accuracy, macro-F1, recall and confusion on the hand-labelled validation rows."""
+    """Span EM/F1 and reasoning accuracy, macro-F1, recall and confusion on the hand-labelled validation rows.
+
+    Where the rows mix questions over SQuAD paragraphs with questions over the document-style passages (ids
+    `bqr-doc...`), each part is also scored on its own (`by_source`): the SQuAD part is the set earlier runs report.
+    """
     scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
-    return {
+    result = {
         "span_exact_match": scored["exact_match"],
         "span_f1": scored["f1"],
         **confusion([r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]),
     }
+    parts = {
+        "squad_paragraphs": [r for r in labelled_val if not r["id"].startswith("bqr-doc")],
+        "documents": [r for r in labelled_val if r["id"].startswith("bqr-doc")],
+    }
+    if all(parts.values()):
+        result["by_source"] = {}
+        for name, rows in parts.items():
+            part = evaluate_reader(trainer, tokenizer, rows, with_reasoning=True)
+            gold = [r["reasoning_label"] for r in rows]
+            result["by_source"][name] = {
+                "questions": len(rows),
+                "span_exact_match": part["exact_match"],
+                "span_f1": part["f1"],
+                "accuracy": confusion(gold, part["reasoning_predictions"])["accuracy"],
+            }
+    return result
 
 
 def save_trained(trainer, tokenizer, model_dir: str) -> None:

@@ -1,9 +1,9 @@
 """Writes the model card of the reference reader (reference_model/.../model/README.md, the package README and the
 repository's model_card.md) from
-the figures of the GPU run that trained it (benchmarks/results/train_compare_s10_soup.json: four runs of the recipe
+the figures of the GPU run that trained it (benchmarks/results/train_compare_s14_B.json: four runs of the recipe
 ours-sdpa+bal+w0.5+up2, seeds 42-45, and the uniform average of their weights, which is the shipped model) and of
-the run that paired the recipe with transformers' BertForQuestionAnswering (train_compare_s10_paired.json, seeds
-42 and 43).
+the run that paired the recipe with transformers' BertForQuestionAnswering on the same data
+(train_compare_s14_paired.json, seeds 42 and 43).
 
     python scripts/write_reference_card.py
 """
@@ -25,11 +25,11 @@ MODEL_DIR = os.path.join(ROOT, "reference_model", "src", "bert_qa_reasoning_refe
 
 def main() -> None:
     results_dir = os.path.join(ROOT, "benchmarks", "results")
-    with open(os.path.join(results_dir, "train_compare_s10_soup.json"), encoding="utf-8") as f:
+    with open(os.path.join(results_dir, "train_compare_s14_B.json"), encoding="utf-8") as f:
         soup_run = json.load(f)
     run = soup_run[f"{RECIPE}/soup"]
     seed_runs = [soup_run[f"{RECIPE}/seed{s}"] for s in SOUP_SEEDS]
-    with open(os.path.join(results_dir, "train_compare_s10_paired.json"), encoding="utf-8") as f:
+    with open(os.path.join(results_dir, "train_compare_s14_paired.json"), encoding="utf-8") as f:
         paired = json.load(f)
     peer = paired[f"{PEER}/seed42"]["test"]
     seeds = (42, 43)
@@ -46,12 +46,13 @@ def main() -> None:
         datasets=["rajpurkar/squad"],
         train_description=(
             f"{squad_split_name('train')} (7,235 questions) plus the `train` part of bert-qa-reasoning's "
-            "hand-labelled reasoning questions (2,331 questions over the same articles, each seen twice); 9,834 "
-            "windows of 384 tokens, stride 128, before the hand-labelled questions' windows are repeated"
+            "hand-labelled reasoning questions (3,411: 2,931 over the same articles and 480 over document-style "
+            "passages written for the project; each seen twice); 11,010 windows of 384 tokens, stride 128, before "
+            "the hand-labelled questions' windows are repeated"
         ),
         reasoning_label_source=(
-            "hand-labelled for the 2,331 reasoning questions; the rule-based labeler for the SQuAD questions. "
-            "Class-balanced cross-entropy (weights 0.46 / 2.30 / 2.68), reasoning loss weight 0.5"
+            "hand-labelled for the 3,411 reasoning questions; the rule-based labeler for the SQuAD questions. "
+            "Class-balanced cross-entropy (weights 0.48 / 2.02 / 2.27), reasoning loss weight 0.5"
         ),
         eval_dataset=squad_split_name("test"),
         eval_split="validation, articles 40-47",
@@ -66,11 +67,11 @@ def main() -> None:
             "seed": "42, 43, 44, 45 (heads initialised with seed 42 in all four; weights averaged)",
             "attn_implementation": "sdpa",
             "reasoning_loss_weight": 0.5,
-            "reasoning_class_weights": "[0.4562, 2.3036, 2.6759] (balanced)",
+            "reasoning_class_weights": "[0.4846, 2.0198, 2.2654] (balanced)",
             "hand-labelled questions": "2 times in the training data",
         },
         train_runtime=(
-            f"{sum(r['train_s'] for r in seed_runs):.0f} s for the four runs on one NVIDIA H200 (2026-12-02)"
+            f"{sum(r['train_s'] for r in seed_runs):.0f} s for the four runs on one NVIDIA H200 (2026-12-03)"
         ),
     )
     text = card.to_markdown().replace(
@@ -81,12 +82,15 @@ def main() -> None:
         "import bert_qa_reasoning  # registers the qa-with-reasoning pipeline; without the package: trust_remote_code=True",
         "import bert_qa_reasoning  # registers the pipeline; this folder ships no code of its own",
     )
+    by_source = labelled["by_source"]
+    squad_part, documents = by_source["squad_paragraphs"], by_source["documents"]
     reasoning = (
-        "\n\nReasoning type, on the `validation` part of the hand-labelled reasoning questions (703 questions over "
-        "SQuAD v1.1 dev articles 32-39, none used in training): accuracy "
+        "\n\nReasoning type, on the `validation` part of the hand-labelled reasoning questions (823 questions, none "
+        "used in training: 703 over SQuAD v1.1 dev articles 32-39 and 120 over document-style passages): accuracy "
         f"**{labelled['accuracy']:.1f} %**, macro-F1 **{labelled['macro_f1']:.1f}**; recall factual "
         f"{labelled['recall']['factual']:.1f}, causal {labelled['recall']['causal']:.1f}, comparative "
-        f"{labelled['recall']['comparative']:.1f}.\n\n"
+        f"{labelled['recall']['comparative']:.1f}. Answer spans there: F1 {squad_part['span_f1']:.1f} over the "
+        f"SQuAD paragraphs and {documents['span_f1']:.1f} over the document-style passages.\n\n"
         "The weights are the uniform average (a model soup, Wortsman et al., 2022) of four runs of one recipe "
         "that differ only in data order and dropout (seeds 42-45; the new heads start from one initialisation). "
         "The single runs reach test F1 "
@@ -94,7 +98,7 @@ def main() -> None:
         + f" (mean {sum(r['test']['f1'] for r in seed_runs) / len(seed_runs):.2f}) and hand-labelled validation "
         "span F1 "
         + " / ".join(f"{r['labelled_validation']['span_f1']:.1f}" for r in seed_runs)
-        + f"; the average reaches {run['test']['f1']:.2f} and {labelled['span_f1']:.1f}. "
+        + f" (all 823); the average reaches {run['test']['f1']:.2f} and {labelled['span_f1']:.1f}. "
         "On the same SQuAD test articles, transformers' `BertForQuestionAnswering` trained with the same recipe on "
         f"the same data (hand-labelled questions twice too) reached EM {peer['exact_match']:.2f} / F1 "
         f"{peer['f1']:.2f} (seed 42); over seeds 42-43, each paired with the peer in one process, a single run of "

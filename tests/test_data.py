@@ -38,8 +38,12 @@ def test_schema_spans_and_cues():
         assert r["question"].endswith("?")
 
 
+def _is_document_row(row: dict) -> bool:
+    return row["id"].startswith("bqr-doc")
+
+
 def test_split_discipline_never_touches_the_test_articles():
-    rows = _raw_rows()
+    rows = [r for r in _raw_rows() if not _is_document_row(r)]
     test_first, _ = SQUAD_SPLITS["test"]
     for r in rows:
         assert r["article"] < test_first, r["id"]  # articles 40-47 are our test split
@@ -48,6 +52,21 @@ def test_split_discipline_never_touches_the_test_articles():
     # each paragraph is the paragraph of that SQuAD article
     squad_contexts = {(r["title"], r["context"]) for r in load_squad_split(SQUAD)}
     assert all((r["title"], r["context"]) in squad_contexts for r in rows)
+
+
+def test_document_style_passages_split_by_passage():
+    """The passages written for the project in the style of real documents have no SQuAD article; each passage's
+    questions are all in one split, and no such passage is a SQuAD paragraph."""
+    rows = [r for r in _raw_rows() if _is_document_row(r)]
+    assert len(rows) >= 500
+    squad_contexts = {r["context"] for r in load_squad_split(SQUAD)}
+    split_of: dict[str, set[str]] = collections.defaultdict(set)
+    for r in rows:
+        assert r["article"] is None and r["paragraph"] is None, r["id"]
+        assert r["context"] not in squad_contexts, r["id"]
+        split_of[r["context"]].add(r["split"])
+    assert all(len(splits) == 1 for splits in split_of.values())
+    assert {s for splits in split_of.values() for s in splits} == {"train", "validation"}
 
 
 def test_sizes_balance_and_variety():

@@ -10,8 +10,8 @@ Configs:
   when the file has none; `article_range` selects articles (our SQuAD split is by article).
 - `reasoning`: the hand-labelled reasoning questions shipped in the package (`data/reasoning_questions.jsonl`, or
   files of the same schema): the `qa` columns plus the cue that makes a question causal or comparative
-  (`cue_text`, `cue_start`, `cue_end`, empty for factual rows) and `article`; `article_range="train"` or
-  `"validation"` selects a part.
+  (`cue_text`, `cue_start`, `cue_end`, empty for factual rows) and `article` (empty for document-style passages);
+  `article_range="train"` or `"validation"` selects a part.
 
 datasets >= 4 refuses builder scripts, so the builder is an importable class; `load_pdf_qa` is the short way in.
 """

@@ -733,8 +733,10 @@ def load_reasoning_questions(split: str | None = None, path: str | None = None) 
     """The hand-labelled reasoning questions as SQuAD-style rows.
 
     Args:
-        split (`str`, *optional*): `"train"` (SQuAD v1.1 dev articles 0-31) or `"validation"` (32-39); all rows
-            when unset. No row comes from our `test` articles (40-47).
+        split (`str`, *optional*): `"train"` (SQuAD v1.1 dev articles 0-31, and document-style passages) or
+            `"validation"` (articles 32-39, and other document-style passages); all rows when unset. No row comes
+            from our `test` articles (40-47). Rows over document-style passages have `article` and `paragraph`
+            `None`.
         path (`str`, *optional*): another file of the same schema.
 
     Returns:
