@@ -145,11 +145,11 @@ def test_the_length_prior_favours_the_longer_of_two_close_spans(pipe):
         "question": "Which?",
     }
     options = pipe._options({})
-    assert options["length_prior"] == 0.375
+    assert options["length_prior"] == 0.25
     assert pipe.postprocess(outputs, **{**options, "length_prior": 0})[0]["answer"] == "13702"
     assert (
         pipe.postprocess(outputs, **options)[0]["answer"] == "Executive Order 13702"
-    )  # 0.375 * log(4 / 2) > 0.1
+    )  # 0.25 * log(4 / 2) > 0.1
     with pytest.raises(ValueError, match="length_prior must be a number >= 0"):
         pipe(question="Which?", context=text, length_prior=-1)
 

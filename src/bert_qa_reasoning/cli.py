@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--length-prior",
         type=float,
         metavar="B",
-        help="add B x log(tokens) to each span's score, for longer answers (default 0.375; 0: off, SQuAD-style)",
+        help="add B x log(tokens) to each span's score, for longer answers (default 0.25; 0: off, SQuAD-style)",
     )
     ask.add_argument(
         "--highlight",

@@ -73,9 +73,9 @@ _BFLOAT16_REVIEW_AFTER = 64
 
 # A span's logit gains this times log(its length in tokens): SQuAD-trained readers cut the longer answers people
 # write ("13702" for "Executive Order 13702"). Chosen on our hand-written development sets, the PDF questions and the
-# reasoning set's validation part (benchmarks/length_prior_sweep.py); it costs SQuAD validation F1 0.4: pass
-# length_prior=0 for SQuAD-style short answers.
-LENGTH_PRIOR = 0.375
+# reasoning set's validation part (benchmarks/length_prior_sweep.py; 0.375 until the reader of session 14, 0.25 for
+# it). SQuAD-style short answers may prefer length_prior=0.
+LENGTH_PRIOR = 0.25
 
 _DEFAULTS = {
     "top_k": 1,
@@ -200,7 +200,7 @@ class QAWithReasoningPipeline(Pipeline):
     True the null answer is offered beside the `top_k` answers),
     `retriever` (`"cls"`, `"dense"`, `"bm25"`, `"hybrid"`; default hybrid when the index has it),
     `retrieval_temperature` (0.05; how much the retrieval ranking weighs against the reader, see `score`),
-    `length_prior` (0.375; each span's logit gains this times log(its length in tokens), so that answers are not
+    `length_prior` (0.25; each span's logit gains this times log(its length in tokens), so that answers are not
     cut shorter than people write them; 0 turns it off), `rerank_depth` (10; over a pool or index, this many
     passages are retrieved and read, and the reader re-ranks them before the best `top_k_passages` give the
     answers, see `_rerank`; 0 turns it off),
