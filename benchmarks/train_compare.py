@@ -52,7 +52,14 @@ class ListDataset(torch.utils.data.Dataset):
         return self.rows[i]
 
 
-def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool, predictions_path: str | None = None):
+def evaluate_reader(
+    trainer,
+    tokenizer,
+    rows,
+    with_reasoning: bool,
+    predictions_path: str | None = None,
+    keep_texts: bool = False,
+):
     feats = prepare_eval_features(columns(rows), tokenizer, 384, 128, reasoning_label2id=LABEL2ID)
     ds = ListDataset(rows_of(feats), ("input_ids", "attention_mask", "token_type_ids"))
     out = trainer.predict(ds)
@@ -63,6 +70,8 @@ def evaluate_reader(trainer, tokenizer, rows, with_reasoning: bool, predictions_
         os.makedirs(os.path.dirname(predictions_path), exist_ok=True)
         with open(predictions_path, "w") as f:
             json.dump(texts, f)
+    if keep_texts:  # question id -> answer text, for scores over parts of `rows`
+        scores["texts"] = texts
     if with_reasoning and len(out.predictions) > 2:
         by_ex = {}
         for i, ex in enumerate(feats["example_id"]):
@@ -80,26 +89,31 @@ def labelled_scores(trainer, tokenizer, labelled_val) -> dict:
     Where the rows mix questions over SQuAD paragraphs with questions over the document-style passages (ids
     `bqr-doc...`), each part is also scored on its own (`by_source`): the SQuAD part is the set earlier runs report.
     """
-    scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True)
+    scored = evaluate_reader(trainer, tokenizer, labelled_val, with_reasoning=True, keep_texts=True)
     result = {
         "span_exact_match": scored["exact_match"],
         "span_f1": scored["f1"],
         **confusion([r["reasoning_label"] for r in labelled_val], scored["reasoning_predictions"]),
     }
+    # each part scored from the same predictions (row positions, as `reasoning_predictions` is in row order)
     parts = {
-        "squad_paragraphs": [r for r in labelled_val if not r["id"].startswith("bqr-doc")],
-        "documents": [r for r in labelled_val if r["id"].startswith("bqr-doc")],
+        "squad_paragraphs": [i for i, r in enumerate(labelled_val) if not r["id"].startswith("bqr-doc")],
+        "documents": [i for i, r in enumerate(labelled_val) if r["id"].startswith("bqr-doc")],
     }
     if all(parts.values()):
         result["by_source"] = {}
-        for name, rows in parts.items():
-            part = evaluate_reader(trainer, tokenizer, rows, with_reasoning=True)
-            gold = [r["reasoning_label"] for r in rows]
+        for name, positions in parts.items():
+            rows = [labelled_val[i] for i in positions]
+            part = squad_scores(
+                {r["id"]: scored["texts"][r["id"]] for r in rows},
+                {r["id"]: r["answers"]["text"] for r in rows},
+            )
+            predicted = [scored["reasoning_predictions"][i] for i in positions]
             result["by_source"][name] = {
                 "questions": len(rows),
                 "span_exact_match": part["exact_match"],
                 "span_f1": part["f1"],
-                "accuracy": confusion(gold, part["reasoning_predictions"])["accuracy"],
+                "accuracy": confusion([r["reasoning_label"] for r in rows], predicted)["accuracy"],
             }
     return result
 
