@@ -10,7 +10,6 @@ has a problem. Repeats are looked for among SQuAD's questions and the shipped ro
 """
 
 import collections
-import contextlib
 import json
 import os
 import re
@@ -61,23 +60,20 @@ def main():
     ids = set()
     mine = set()
     rows = []
+    parsed = []  # (line number, row)
     with open(path, encoding="utf-8") as f:
-        lines = f.readlines()
-    own_ids = set()
-    for line in lines:
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            own_ids.add(json.loads(line)["id"])
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                parsed.append((n, json.loads(line)))
+            except ValueError as e:
+                print(f"line {n}: not JSON: {e}")
+                problems += 1
     # a file already merged into the shipped one is not its own repeat
+    own_ids = {r.get("id") for _, r in parsed if isinstance(r, dict)}
     seen |= {norm(r["question"]) for r in shipped if r["id"] not in own_ids}
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-        except Exception as e:
-            print(f"line {n}: not JSON: {e}")
-            problems += 1
-            continue
+    for n, r in parsed:
         rows.append(r)
         bad = []
         if list(r) != KEYS:
