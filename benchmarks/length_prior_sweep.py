@@ -2,8 +2,9 @@
 sets: the PDF development set `benchmarks/data/pdf_qa_dev.jsonl` (hand-written answers, over its 5 PDFs, re-ranked
 pool as by default), the hand-written questions of the reasoning set's `validation` part (hand-written answers,
 each with its passage: 703 SQuAD paragraphs and, since session 14, 120 document-style passages) and a 500-question
-sample of SQuAD `validation`, each with its gold paragraph. CPU, the shipped reference model. Chosen: the largest mean of the two hand-written F1s among the settings that cost SQuAD
-validation F1 at most 0.5 against no prior (`test` is not read).
+sample of SQuAD `validation`, each with its gold paragraph. CPU, the shipped reference model. Chosen: the largest
+mean of the two hand-written F1s among the settings that cost SQuAD validation F1 at most 0.5 against no prior
+(`test` is not read).
 
     python benchmarks/length_prior_sweep.py --squad dev-v1.1.json [--pdfs ../shared/data/pdfs]
 """
