@@ -88,6 +88,7 @@ EXPECTED = {
     "packing.py",
     "cuda_graphs.py",
     "cpu_linear.py",
+    "choices.py",
     "evidence.py",
     "table_answers.py",
     "features.py",

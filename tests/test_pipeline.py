@@ -154,6 +154,44 @@ def test_the_length_prior_favours_the_longer_of_two_close_spans(pipe):
         pipe(question="Which?", context=text, length_prior=-1)
 
 
+def test_a_question_that_offers_a_choice_is_answered_with_one_of_its_alternatives(pipe):
+    import bert_qa_reasoning.pipeline_qa_with_reasoning as module
+
+    text = "The Wells Fargo Center is 37 stories; the Bank of America Tower, built in 1990, has 42."
+    index = pipe._pool_index([text, "Another passage."])
+    spans = [("built in 1990", 6.0), ("the Bank of America Tower", 4.0), ("37 stories", 3.0)]
+    window = {
+        "hit": 0,
+        "span_scores": np.array([score for _, score in spans]),
+        "span_starts": np.array([text.index(answer) for answer, _ in spans]),
+        "span_ends": np.array([text.index(answer) + len(answer) for answer, _ in spans]),
+        "span_tokens": np.array([3.0, 5.0, 3.0]),
+        "null_logit": 0.0,
+    }
+    options = {**pipe._options({}), "length_prior": 0.0, "top_k": 3}
+
+    def answers(question):
+        outputs = {"index": index, "hits": [{"passage_id": 0, "score": 1.0}], "windows": [window]}
+        return [a["answer"] for a in pipe.postprocess({**outputs, "question": question}, **options)]
+
+    # the reader's own order for a question without a choice
+    assert answers("When was it built?") == ["built in 1990", "the Bank of America Tower", "37 stories"]
+    # a choice: the span naming an alternative comes first, the others keep their order
+    chosen = answers("Which is taller, the Wells Fargo Center or the Bank of America Tower?")
+    assert chosen == ["the Bank of America Tower", "built in 1990", "37 stories"]
+    assert module.CHOICE_BONUS > 0
+
+
+def test_the_reference_reader_answers_a_choice_with_an_alternative(reference_pipe):
+    passage = (
+        "C4 plants fix carbon dioxide twice, first into a four-carbon acid in the mesophyll and then again in the "
+        "bundle sheath. Cyclic photophosphorylation supplies the extra energy this takes: C4 plants need more ATP "
+        "than C3 plants, while their need for NADPH is about the same."
+    )
+    (answer,) = reference_pipe(question="C4 plants need more of which, ATP or NADPH?", context=passage)
+    assert answer["answer"] in ("ATP", "more ATP")
+
+
 def test_long_passage_is_read_with_stride(pipe):
     long = (
         "Filler words about nothing in particular. " * 80 + "The treasure is hidden under the old oak tree."
@@ -393,6 +431,35 @@ def test_top_k_answers_are_distinct_and_trimmed(pipe):
         assert all(e1 <= s2 or e2 <= s1 for s2, e2 in spans[i + 1 :])
     assert not any(a["answer"].endswith(("[12]", ",")) for a in answers)
     assert sum(a["score"] for a in answers) <= 1.0 + 1e-6
+
+
+def test_a_name_keeps_the_abbreviation_written_after_it():
+    from bert_qa_reasoning.pipeline_qa_with_reasoning import _with_abbreviation
+
+    for text, span, answer in [
+        (
+            "uses the Network Time Protocol (NTP) for time",
+            "Network Time Protocol",
+            "Network Time Protocol (NTP)",
+        ),
+        (
+            "via the Preboot eXecution Environment (PXE).",
+            "the Preboot eXecution Environment",
+            "the Preboot eXecution Environment (PXE)",
+        ),
+        (
+            "graphics processing units (GPUs) and CPUs",
+            "graphics processing units",
+            "graphics processing units (GPUs)",
+        ),
+        ("the United States (US) and Canada", "the United States", "the United States (US)"),
+        ("sold by the company (US) last year", "the company", "the company"),  # not the name's letters
+        ("the Authority (Au) ruled", "the Authority", "the Authority"),  # one capital: no abbreviation
+        ("sold 300 tons (2019)", "300 tons", "300 tons"),  # a year
+        ("the Network Time Protocol, (NTP)", "the Network Time Protocol", "the Network Time Protocol"),
+    ]:
+        start = text.index(span)
+        assert text[start : _with_abbreviation(text, start, start + len(span))] == answer
 
 
 def test_score_threshold_drops_weak_answers(pipe):

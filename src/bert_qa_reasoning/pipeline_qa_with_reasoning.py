@@ -19,6 +19,7 @@ import torch
 from transformers import Pipeline
 from transformers.utils import logging
 
+from .choices import names_alternative, question_alternatives
 from .configuration_bert_qa_reasoning import DEFAULT_REASONING_LABELS
 from .cpu_linear import (
     OneDNNLinear,
@@ -47,6 +48,10 @@ RERANK_RETRIEVAL_WEIGHT = 4.0
 # A comparison answered from a table's numbers (`table_answers.compare_rows`) takes this share of the probability; the
 # reader's answers share the rest. The numbers decide, but the column and the rows are matched by their words.
 TABLE_COMPARISON_SCORE = 0.9
+# A question that offers a choice ("Which is taller, A or B?", `choices.question_alternatives`): each candidate span
+# that names one of the alternatives gains this in logit, so that the reader picks between them instead of answering
+# neither. Chosen on the hand-written validation questions (benchmarks/choice_bonus_sweep.py).
+CHOICE_BONUS = 8.0
 LONG_CONTEXT_WORDS = 5_000  # a single context longer than this is warned about (pass passages instead)
 # Where oneDNN runs the linear layers on the CPU, batch widths are rounded up to a multiple of this: oneDNN makes a
 # kernel for each new shape.
@@ -129,6 +134,35 @@ def _trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end
 
 
+# "(NTP)", "(GPUs)", "(PXE)" right after a span: the abbreviation of the name the span ends with.
+_ABBREVIATION = re.compile(r"\s?\(([A-Za-z][A-Za-z0-9&-]{1,9})\)")
+
+
+def _with_abbreviation(text: str, start: int, end: int) -> int:
+    """The end of a span that names something whose abbreviation follows it in brackets ("Network Time Protocol
+    (NTP)", "graphics processing units (GPUs)"): after the closing bracket, so the answer reads as the passage wrote
+    the name; else `end`. The abbreviation must have two capitals or more and its letters must run, in order,
+    through the span's words from the first word's initial (articles aside)."""
+    match = _ABBREVIATION.match(text, end)
+    if match is None:
+        return end
+    abbreviation = match.group(1)
+    if sum(ch.isupper() for ch in abbreviation) < 2:
+        return end
+    letters = [ch.lower() for ch in abbreviation.rstrip("s") if ch.isalpha()]
+    words = [w for w in re.split(r"[\s-]+", text[start:end].lower()) if w and w not in ("the", "a", "an")]
+    if not words or not letters or words[0][0] != letters[0]:
+        return end
+    rest = " ".join(words)
+    position = 0
+    for ch in letters:
+        position = rest.find(ch, position)
+        if position < 0:
+            return end
+        position += 1
+    return match.end()
+
+
 def _answer_key(answer: str) -> str:
     """What makes two answers the same answer: their words, lower-cased."""
     return " ".join(answer.lower().split())
@@ -209,6 +243,9 @@ class QAWithReasoningPipeline(Pipeline):
     found, "Which state had the most permit checks?" or "Who logged more, Illinois or Indiana?", is answered from
     the table's numbers, see `table_answers`; its answer comes first, with `comparison` saying which column and
     rows were compared), `batch_size`.
+    A question that offers a choice ("Which is taller, A or B?") prefers the reader's spans that name one of its
+    alternatives (`CHOICE_BONUS`, `choices`); with `align_to_words`, an answer that ends a name keeps the
+    abbreviation written right after it ("Network Time Protocol (NTP)").
     Construction-only: `fast_path` (default: on CUDA in float16/bfloat16, our model runs its varlen path with CUDA
     graphs; on the CPU, any model's float32 linear layers run on oneDNN's kernel where that CPU runs it faster than
     MKL, the same float32 arithmetic, see `cpu_linear`; and on a CPU that multiplies bfloat16 in hardware (Intel
@@ -885,6 +922,30 @@ class QAWithReasoningPipeline(Pipeline):
             cache = index.__dict__["_answer_spans"] = {}
         return cache
 
+    def _prefer_alternatives(
+        self,
+        candidates: list[tuple[float, int, int, int]],
+        alternatives: list[str],
+        index: PassageIndex,
+        hits: list[dict],
+        align: bool,
+    ) -> list[tuple[float, int, int, int]]:
+        """`candidates` ((logit, hit, start, end)) with `CHOICE_BONUS` added to the logit of each span that names
+        one of the question's `alternatives` (`choices.names_alternative`)."""
+        spans = self._span_cache(index)
+        out = []
+        for logit, hit, start, end in candidates:
+            passage_id = hits[hit]["passage_id"]
+            span = spans.get((passage_id, start, end, align))
+            if span is None:
+                span = spans[passage_id, start, end, align] = self._answer_span(
+                    index.passages[passage_id], start, end, align
+                )
+            if span is not False and names_alternative(span[2], alternatives):
+                logit += CHOICE_BONUS
+            out.append((logit, hit, start, end))
+        return out
+
     def _answer_span(self, row: dict, start: int, end: int, align: bool):
         """A candidate's answer as reported: aligned to words, edges trimmed (`_trim_edges`). Returns (start, end,
         answer, merge key, page), or False when only punctuation is left."""
@@ -892,6 +953,8 @@ class QAWithReasoningPipeline(Pipeline):
         if align:
             start, end = self._align_to_words(text, start, end)
         start, end = _trim_edges(text, start, end)
+        if align:
+            end = _with_abbreviation(text, start, end)
         answer = text[start:end]
         if not (answer and (answer[0].isalnum() or answer[-1].isalnum() or _ALNUM.search(answer))):
             return False
@@ -1026,6 +1089,11 @@ class QAWithReasoningPipeline(Pipeline):
             null_logits.append(w["null_logit"] + prior)
         if not windows:
             return [], (math.inf, math.inf, False)
+        alternatives = question_alternatives(model_outputs.get("question", "")) if CHOICE_BONUS else None
+        if alternatives:
+            candidates = self._prefer_alternatives(
+                candidates, alternatives, index, hits, options["align_to_words"]
+            )
         reasoning = self._reasoning(model_outputs.get("question", ""), windows)
         margin = reasoning_margin = math.inf
         reranked = any("rerank_score" in h for h in hits)
